@@ -1,0 +1,214 @@
+# libruntime - one Makefile, one entry point.
+#
+#   make                      build/$(BACKEND)/libruntime.a and build/$(BACKEND)/rtjs
+#   make BACKEND=threadpool   the other backend (both builds live side by side)
+#   make test                 deps, then every test on every backend
+#   make demo | bench | bench-quick | fuzz | install PREFIX=... | check-symbols | clean
+#
+# Knobs: SANITIZE=address,undefined | thread   (own build directory)
+#        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
+#        WERROR=1        warnings are errors (on when CI is set)
+
+BACKEND     ?= threadpool
+BACKENDS    := threadpool
+PREFIX      ?= /usr/local
+CC          ?= cc
+SANITIZE    ?=
+UV_EXTERNAL ?= 0
+CI          ?=
+WERROR      ?= $(if $(CI),1,0)
+
+ifeq ($(filter $(BACKEND),$(BACKENDS)),)
+$(error BACKEND must be one of: $(BACKENDS))
+endif
+
+# Platform: where Debian puts the amalgamation and the static libraries.
+DUK_DIR     ?= /usr/share/duktape
+MULTIARCH   := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR_SYS  ?= /usr/lib/$(MULTIARCH)
+BEARSSL_A   ?= $(LIBDIR_SYS)/libbearssl.a
+LIBUV_A     ?= $(LIBDIR_SYS)/libuv_a.a
+ZLIB_A      ?= $(LIBDIR_SYS)/libz.a
+CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
+
+comma       := ,
+SANSUFFIX   := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)$(if $(filter 1,$(UV_EXTERNAL)),-uvext,)
+B           := build/$(BACKEND)$(SANSUFFIX)
+
+OPT         ?= -O2 -g
+SANFLAGS    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
+WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror,)
+CPPFLAGS    := -Iinclude -Ilib -I$(DUK_DIR) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
+CFLAGS_RT   := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fvisibility=default -MMD -MP
+CFLAGS_DUK  := -std=gnu99 -O2 -g $(SANFLAGS) -w
+LDLIBS      := -lpthread -lm -ldl
+LDFLAGS     := $(SANFLAGS)
+
+CORE_SRC    := $(wildcard lib/*.c)
+BACKEND_SRC := $(wildcard backends/$(BACKEND)/*.c)
+JS_SRC      := $(sort $(wildcard lib/js/*.js))
+CORE_OBJ    := $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(CORE_SRC))
+BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
+GEN_OBJ     := $(B)/obj/gen/lib_js.o
+DUK_OBJ     := $(B)/obj/duktape.o
+STATIC_LIBS := $(BEARSSL_A) $(ZLIB_A) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
+EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
+
+LIB         := $(B)/libruntime.a
+RTJS        := $(B)/rtjs
+
+UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tests/unit/test-$(o).c),\
+                 $(wildcard tests/unit/test-*.c))
+UNIT_BIN    := $(B)/unit-tests
+
+.PHONY: all lib cli test check check-unit check-js check-embed deps demo bench bench-quick \
+        fuzz install clean check-symbols
+
+all: $(LIB) $(RTJS)
+lib: $(LIB)
+cli: $(RTJS)
+
+# ---- objects --------------------------------------------------------------------------
+$(B)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
+
+$(B)/obj/backends/%.o: backends/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
+
+$(DUK_OBJ): $(DUK_DIR)/duktape.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_DUK) -I$(DUK_DIR) -c $< -o $@
+
+# Embedded JavaScript (lib/js/*.js) as C strings.
+$(B)/tools/js2c: tools/js2c.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -o $@ $<
+
+$(B)/gen/lib_js.c: $(B)/tools/js2c $(JS_SRC)
+	@mkdir -p $(dir $@)
+	$(B)/tools/js2c $@ $(JS_SRC)
+
+# The build machine's CA bundle as trust anchors: used when no bundle is found at run time.
+$(B)/tools/mkanchors: tools/mkanchors.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -Iinclude -Ilib -o $@ $< $(BEARSSL_A)
+
+$(B)/gen/builtin_anchors.c: $(B)/tools/mkanchors
+	@mkdir -p $(dir $@)
+	$(B)/tools/mkanchors $(CA_BUNDLE) $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -Wno-overlength-strings -c $< -o $@
+
+# ---- the archive: core + backend + Duktape + the objects of the static libraries -------
+$(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
+	@rm -f $@
+	@{ echo "CREATE $@"; \
+	   for o in $^; do echo "ADDMOD $$o"; done; \
+	   for a in $(STATIC_LIBS); do echo "ADDLIB $$a"; done; \
+	   echo "SAVE"; echo "END"; } | ar -M
+	ranlib $@
+
+$(RTJS): $(B)/obj/cli/rtjs.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDLIBS)
+
+$(B)/obj/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
+
+# ---- tests ----------------------------------------------------------------------------
+$(B)/gen/test-list.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/TEST_ENTRY(\1)/p' $(UNIT_SRC) > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(UNIT_BIN): tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(B)/gen/test-list.h $(LIB)
+	$(CC) $(CPPFLAGS) -I$(B)/gen -Itests/unit -Itests/c $(CFLAGS_RT) -Wno-missing-field-initializers \
+	  -o $@ tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(LIB) $(EXTRA_LIBS) \
+	  $(LDFLAGS) $(LDLIBS)
+
+$(B)/embed-example: examples/embed.c $(LIB)
+	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+$(B)/embed-test: tests/c/embed_test.c $(LIB)
+	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+$(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
+	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(B)/libruntime-uvext.a -luv $(LDFLAGS) $(LDLIBS)
+
+# The host-loop test links its own (shared) libuv: build the archive without libuv's objects.
+$(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
+	@rm -f $@
+	@{ echo "CREATE $@"; for o in $^; do echo "ADDMOD $$o"; done; \
+	   echo "ADDLIB $(BEARSSL_A)"; echo "ADDLIB $(ZLIB_A)"; echo "SAVE"; echo "END"; } | ar -M
+	ranlib $@
+
+check-unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+check-js: $(RTJS)
+	tests/cli.sh $(B)
+	tests/run-js.sh $(B)
+
+check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),$(B)/hostloop-test,)
+	tests/c/run-embed.sh $(B)
+
+check: all check-unit check-embed check-js
+
+test: deps
+	@set -e; for b in $(BACKENDS); do \
+	  echo "==== backend $$b ===="; \
+	  $(MAKE) --no-print-directory BACKEND=$$b check; \
+	done
+	@echo "==== all backends passed ===="
+
+# ---- dependencies (Debian packages; installs only what is missing) --------------------
+DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
+              ca-certificates
+DEPS_TEST  := python3 openssl curl
+DEPS_BENCH := nginx libnginx-mod-http-echo wrk nodejs
+deps:
+	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+deps-bench:
+	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
+
+# ---- demo, bench, fuzz ----------------------------------------------------------------
+demo: deps all
+	tests/run-demo.sh $(B)
+
+bench: deps-bench
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	bench/run.sh
+
+bench-quick: deps-bench
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	bench/run.sh --quick
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	tools/deps.sh clang
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# ---- install, symbols, clean ----------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libruntime.a
+	install -m 644 include/runtime.h include/runtime_backend.h include/runtime_http1.h \
+	  $(wildcard include/runtime_tls.h) $(DUK_DIR)/duktape.h $(DUK_DIR)/duk_config.h \
+	  $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(RTJS) $(DESTDIR)$(PREFIX)/bin/rtjs
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*RT_VERSION_STRING "\(.*\)"/\1/p' include/runtime.h)|' \
+	  -e 's|@LIBS@|$(EXTRA_LIBS) $(LDLIBS)|' tools/runtime.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/runtime.pc
+
+check-symbols: $(LIB)
+	tools/check-symbols.sh $(LIB) $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ)
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -1,0 +1,68 @@
+/*
+ * console.c - the C side of console: native.write(fd, text) writes a line with one
+ * write() (stdout line-flushed only when it is a terminal, so piped output stays fast),
+ * and rt__inspect() formats a value through native.inspect (lib/js/07-console.js) for
+ * error reports, falling back to ToString when that is not available or throws.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+static duk_ret_t js_write(duk_context *ctx)
+{
+    int fd = duk_require_int(ctx, 0);
+    duk_size_t n;
+    const char *s = duk_safe_to_lstring(ctx, 1, &n);
+    FILE *f = fd == 2 ? stderr : stdout;
+    if (fd == 2)
+        fflush(stdout);                    /* keep the two streams in order on a terminal */
+    fwrite(s, 1, n, f);
+    fputc('\n', f);
+    if (fd == 2 || isatty(fileno(f)))
+        fflush(f);
+    return 0;
+}
+
+static duk_ret_t call_inspect(duk_context *ctx, void *udata)
+{
+    (void)udata;
+    /* [ ... value ]: a safe call sees the caller's whole stack */
+    duk_idx_t v = duk_get_top_index(ctx);
+    duk_push_heap_stash(ctx);
+    duk_get_prop_string(ctx, -1, "native");
+    duk_get_prop_string(ctx, -1, "inspect");
+    if (!duk_is_callable(ctx, -1)) {
+        duk_dup(ctx, v);
+        duk_to_string(ctx, -1);
+        return 1;
+    }
+    duk_dup(ctx, v);
+    duk_call(ctx, 1);
+    duk_to_string(ctx, -1);
+    return 1;
+}
+
+void rt__inspect(duk_context *ctx, duk_idx_t idx, rt__buf *out)
+{
+    duk_dup(ctx, idx);
+    if (duk_safe_call(ctx, call_inspect, NULL, 1, 1) != DUK_EXEC_SUCCESS) {
+        duk_pop(ctx);
+        duk_dup(ctx, idx);
+    }
+    duk_size_t n;
+    const char *s = duk_safe_to_lstring(ctx, -1, &n);
+    rt__buf_append(out, s, n);
+    duk_pop(ctx);
+}
+
+int rt__console_init(duk_context *ctx)
+{
+    duk_push_heap_stash(ctx);
+    duk_get_prop_string(ctx, -1, "native");
+    duk_push_c_function(ctx, js_write, 2);
+    duk_put_prop_string(ctx, -2, "write");
+    duk_pop_2(ctx);
+    return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * errors.c - rt_strerror() and rt_err_name() from the one RT_ERRNO_MAP table in
+ * runtime.h (the JS cause.code uses the same names), and rt__fail(), which records the
+ * detail of a failure in the runtime (rt_errmsg) next to the code it returns.
+ */
+#include <stdio.h>
+
+#include "rt_internal.h"
+
+const char *rt_strerror(int code)
+{
+    switch (code) {
+    case 0:
+        return "success";
+#define RT__ERR_MSG(sym, val, name, msg) \
+    case val:                            \
+        return msg;
+        RT_ERRNO_MAP(RT__ERR_MSG)
+#undef RT__ERR_MSG
+    }
+    return "unknown error";
+}
+
+const char *rt_err_name(int code)
+{
+    switch (code) {
+    case 0:
+        return "OK";
+#define RT__ERR_NAME(sym, val, name, msg) \
+    case val:                             \
+        return name;
+        RT_ERRNO_MAP(RT__ERR_NAME)
+#undef RT__ERR_NAME
+    }
+    return "EUNKNOWN";
+}
+
+int rt__fail(rt_runtime *rt, int code, const char *fmt, ...)
+{
+    if (!rt)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rt->errmsg, sizeof rt->errmsg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *rt_errmsg(rt_runtime *rt)
+{
+    return rt ? rt->errmsg : "";
+}

@@ -1,0 +1,44 @@
+/*
+ * jsmods.c - runs the JavaScript half of the core (lib/js/NN-name.js files, embedded by tools/js2c)
+ * at start-up. Each file is compiled as the body of `function (native, global)`, in file
+ * name order (10-dom.js before 20-url.js ...). `native` is the internal object that holds
+ * the C bindings (lib/fetch.c fills it); it lives in the heap stash, out of scripts' reach.
+ */
+#include <string.h>
+
+#include "rt_internal.h"
+
+static duk_ret_t run_module(duk_context *ctx, void *udata)
+{
+    const rt__js_source *m = udata;
+    /* [ ... native ]: a safe call sees the caller's whole stack */
+    duk_idx_t native = duk_get_top_index(ctx);
+    duk_push_string(ctx, "(function (native, global) {\n");
+    duk_push_lstring(ctx, m->source, m->len);
+    duk_push_string(ctx, "\n})");
+    duk_concat(ctx, 3);
+    duk_push_sprintf(ctx, "internal:%s", m->name);
+    duk_compile(ctx, DUK_COMPILE_EVAL);
+    duk_call(ctx, 0);                      /* -> the function */
+    duk_dup(ctx, native);
+    duk_push_global_object(ctx);
+    duk_call(ctx, 2);
+    return 0;
+}
+
+int rt__js_run_all(rt_runtime *rt)
+{
+    duk_context *ctx = rt->ctx;
+    for (const rt__js_source *m = rt__js_sources; m->name; m++) {
+        duk_push_heap_stash(ctx);
+        duk_get_prop_string(ctx, -1, "native");
+        duk_remove(ctx, -2);
+        if (duk_safe_call(ctx, run_module, (void *)m, 1, 1) != DUK_EXEC_SUCCESS) {
+            rt__report_uncaught(rt, ctx, -1, "internal module failed:");
+            duk_pop(ctx);
+            return rt__fail(rt, RT_EJS, "internal module %s failed to load", m->name);
+        }
+        duk_pop(ctx);
+    }
+    return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * rt_internal.h - declarations shared inside lib/ (rt__ names; never installed).
+ *
+ * The rt_runtime struct, the allocator, the byte buffer, and each core module's entry
+ * points. Only the loop thread calls anything here that takes a duk_context or rt_runtime;
+ * rt__malloc and friends are thread-safe.
+ */
+#ifndef RT_INTERNAL_H
+#define RT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include "duktape.h"
+#include "runtime.h"
+#include "runtime_backend.h"
+
+/* ---- memory (lib/alloc.c): counted, thread-safe, can be made to fail in tests ---- */
+void *rt__malloc(size_t n);
+void *rt__calloc(size_t n, size_t size);
+void *rt__realloc(void *p, size_t n);
+void rt__free(void *p);
+char *rt__strdup(const char *s);
+char *rt__strndup(const char *s, size_t n);
+/* Process-wide counters of rt__malloc'd memory (all runtimes, all threads). */
+void rt__alloc_counters(uint64_t *live_bytes, uint64_t *live_allocs, uint64_t *total_allocs);
+/* Tests: the n-th allocation from now fails (0: never). */
+void rt__alloc_fail_after(uint64_t n);
+
+/* ---- growable byte buffer (lib/buf.c). The struct's owner owns data. ---- */
+typedef struct rt__buf {
+    char *data;                            /* rt__malloc'd, NUL-terminated when len > 0 */
+    size_t len;
+    size_t cap;
+} rt__buf;
+int rt__buf_reserve(rt__buf *b, size_t extra);          /* 0 or RT_ENOMEM */
+int rt__buf_append(rt__buf *b, const void *p, size_t n);
+int rt__buf_puts(rt__buf *b, const char *s);
+int rt__buf_printf(rt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt__buf_free(rt__buf *b);
+
+/* ---- monotonic clock (lib/timers.c) ---- */
+uint64_t rt__now_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
+uint64_t rt__now_us(void);
+
+/* ---- module state, one per runtime; each module owns its struct ---- */
+struct rt__timers;                         /* lib/timers.c */
+struct rt__fetch;                          /* lib/fetch.c */
+struct rt__tls_state;                      /* lib/trust.c: lazily decoded trust store */
+
+struct rt_runtime {
+    duk_context *ctx;
+    rt_config cfg;                         /* copy, defaults applied; strings below owned */
+    char *ca_file;                         /* owned copy of cfg.ca_file */
+    /* backend */
+    const rt_backend *backend;
+    void *bstate;                          /* backend->state_size bytes, owned */
+    rt_backend_env benv;
+    int in_wait;                           /* 1 while inside backend->wait() */
+    int destroying;                        /* rt_free() is running: finalizers do nothing */
+    /* modules */
+    struct rt__timers *timers;
+    struct rt__fetch *fetch;
+    struct rt__tls_state *tls;
+    /* microtasks (lib/microtask.c) */
+    uint64_t microtasks_pending;           /* jobs queued, not yet run */
+    int draining;
+    /* errors */
+    int uncaught;                          /* uncaught errors / fatal rejections seen */
+    int stop;                              /* stop_on_uncaught tripped */
+    char errmsg[1024];
+    /* Duktape heap accounting (lib/alloc.c duk_* hooks) */
+    uint64_t duk_live_bytes, duk_live_allocs, duk_total_allocs;
+    /* host-loop mode */
+    int host_loop;
+};
+
+/* lib/backend.c: pick, check and create the backend (rt->cfg.backend or the default). */
+int rt__backend_open(rt_runtime *rt);
+void rt__backend_close(rt_runtime *rt);
+
+/* The runtime that owns a Duktape context (any thread of the heap). */
+rt_runtime *rt__from_ctx(duk_context *ctx);
+
+/* Record the message of a failure (rt_errmsg) and return code. */
+int rt__fail(rt_runtime *rt, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Report the value at idx as an uncaught error: "Uncaught <inspected value>" with stack,
+ * through cfg.report. Counts it in rt->uncaught and sets rt->stop under stop_on_uncaught.
+ * Leaves the stack as it was.
+ */
+void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const char *prefix);
+/* Send a text to cfg.report (or stderr). */
+void rt__report(rt_runtime *rt, const char *text);
+
+/* ---- microtasks (lib/microtask.c) ---- */
+int rt__microtask_init(duk_context *ctx);  /* also defines queueMicrotask */
+/* [ ... fn arg1 .. argN ] -> [ ... ]: queue the call fn(arg1..argN) (this = undefined). */
+void rt__microtask_push(duk_context *ctx, duk_idx_t nargs);
+/* Run jobs until the queue is empty (jobs queued while draining run too). Errors thrown
+   by a job are reported as uncaught. Then reports unhandled rejections. Re-entrant calls
+   are no-ops. */
+void rt__microtask_drain(rt_runtime *rt);
+
+/* ---- Promise (lib/promise.c) ---- */
+int rt__promise_init(duk_context *ctx);    /* global Promise and AggregateError */
+/* [ ... ] -> [ ... promise ]: a new pending promise. */
+void rt__promise_new(duk_context *ctx);
+/* [ ... value ] -> [ ... ]: resolve (adopting thenables) / reject the promise at idx. */
+void rt__promise_resolve(duk_context *ctx, duk_idx_t promise_idx);
+void rt__promise_reject(duk_context *ctx, duk_idx_t promise_idx);
+/* 1 if the value at idx is one of our promises. */
+int rt__is_promise(duk_context *ctx, duk_idx_t idx);
+/* After a microtask drain: report rejected promises that are still unhandled (once each),
+   following cfg.unhandled_rejections. */
+void rt__promise_report_unhandled(rt_runtime *rt);
+/* 1 if rejections await the end of the drain to be checked. */
+int rt__promise_pending_checks(rt_runtime *rt);
+
+/* ---- console (lib/console.c; formatting in lib/js/07-console.js) ---- */
+int rt__console_init(duk_context *ctx);    /* native.write */
+/* Append the Node-style inspection of the value at idx (strings bare at top level). */
+void rt__inspect(duk_context *ctx, duk_idx_t idx, rt__buf *out);
+
+/* ---- timers (lib/timers.c) ---- */
+int rt__timers_init(rt_runtime *rt);
+void rt__timers_free(rt_runtime *rt);
+/* Milliseconds until the next timer or immediate is due (0: now), or -1 if none. */
+int64_t rt__timers_next_timeout(rt_runtime *rt);
+/* Run due timers (timers phase) / queued immediates (check phase), one macrotask at a
+   time with a microtask drain after each. */
+void rt__timers_run(rt_runtime *rt);
+void rt__immediates_run(rt_runtime *rt);
+int rt__timers_alive(rt_runtime *rt);
+
+/* ---- fetch (lib/fetch.c) ---- */
+int rt__fetch_init(rt_runtime *rt);
+void rt__fetch_free(rt_runtime *rt);       /* cancels what is in flight */
+int rt__fetch_alive(rt_runtime *rt);       /* requests in flight */
+uint64_t rt__fetch_in_flight(rt_runtime *rt);
+/* The backend's emit(): queue the event (loop thread, inside wait(); no user JS runs). */
+void rt__fetch_on_event(rt_runtime *rt, rt_breq *req, const rt_bevent *ev);
+/* After backend->wait(): deliver queued events to JS, one macrotask each. */
+void rt__fetch_dispatch(rt_runtime *rt);
+/* After the backend and the heap are gone: free the remaining request memory. */
+void rt__fetch_release(rt_runtime *rt);
+
+/* ---- TLS trust store (lib/trust.c) ---- */
+void rt__tls_free(rt_runtime *rt);
+/* The runtime's trust store, decoded on first use (config CA file, RT_CA_FILE,
+   SSL_CERT_FILE, the system bundle, then the built-in anchors). 0, or RT_ETRUST_STORE
+   with rt_errmsg() set. */
+struct rt_tls_trust;
+int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out);
+
+/* ---- embedded JS: lib/js/NAME.js compiled into lib_js.c by tools/js2c ---- */
+typedef struct rt__js_source {
+    const char *name;                      /* "fetch.js" */
+    const char *source;
+    size_t len;
+} rt__js_source;
+extern const rt__js_source rt__js_sources[];   /* terminated by { NULL, NULL, 0 } */
+/* Run every embedded module, in name order, as function (native, global) with the
+   heap stash's `native` object (lib/jsmods.c). */
+int rt__js_run_all(rt_runtime *rt);
+
+#endif /* RT_INTERNAL_H */

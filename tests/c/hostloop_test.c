@@ -1,0 +1,86 @@
+/*
+ * hostloop_test.c - a host that already runs a libuv loop hands it to the runtime
+ * (rt_config.uv_loop): the runtime adds its handles to that loop and the host keeps
+ * driving it with uv_run(); the host never calls rt_run(). Timers, microtasks and a host
+ * timer of its own interleave on the one loop. Links the host's own libuv (-luv) and an
+ * archive built without libuv's objects. Prints "N passed, N failed".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <duktape.h>
+#include <runtime.h>
+#include <uv.h>
+
+static int passed, failed;
+#define CHECK(c)                                                                      \
+    do {                                                                              \
+        if (c)                                                                        \
+            passed++;                                                                 \
+        else {                                                                        \
+            failed++;                                                                 \
+            fprintf(stderr, "hostloop_test.c:%d: check failed: %s\n", __LINE__, #c);  \
+        }                                                                             \
+    } while (0)
+
+static char log_buf[4096];
+
+static duk_ret_t host_log(duk_context *ctx)
+{
+    strncat(log_buf, duk_safe_to_string(ctx, 0), sizeof log_buf - strlen(log_buf) - 2);
+    strcat(log_buf, ";");
+    return 0;
+}
+
+static void host_timer_cb(uv_timer_t *t)
+{
+    strcat(log_buf, "host-timer;");
+}
+
+int main(void)
+{
+    uv_loop_t loop;
+    CHECK(uv_loop_init(&loop) == 0);
+    uv_timer_t host_timer;
+    uv_timer_init(&loop, &host_timer);
+    uv_timer_start(&host_timer, host_timer_cb, 25, 0);
+
+    rt_config cfg;
+    rt_config_init(&cfg);
+    cfg.uv_loop = &loop;
+    rt_runtime *rt = NULL;
+    char err[256];
+    CHECK(rt_create(&cfg, &rt, err, sizeof err) == 0);
+    if (!rt) {
+        fprintf(stderr, "%s\n", err);
+        printf("%d passed, %d failed\n", passed, failed + 1);
+        return 1;
+    }
+    duk_context *ctx = rt_duk(rt);
+    duk_push_global_object(ctx);
+    duk_push_c_function(ctx, host_log, 1);
+    duk_put_prop_string(ctx, -2, "hostLog");
+    duk_pop(ctx);
+
+    CHECK(rt_eval_string(rt,
+                         "setTimeout(function () {"
+                         "  hostLog('t10');"
+                         "  Promise.resolve().then(function () { hostLog('micro-after-t10'); });"
+                         "  setTimeout(function () { hostLog('t40'); }, 30);"
+                         "}, 10);"
+                         "setImmediate(function () { hostLog('immediate'); });",
+                         "host.js") == 0);
+    CHECK(rt_run(rt) == RT_EINVAL);        /* the host drives this runtime */
+
+    uv_run(&loop, UV_RUN_DEFAULT);         /* returns once nothing is left on the loop */
+    CHECK(strcmp(log_buf, "immediate;t10;micro-after-t10;host-timer;t40;") == 0);
+    if (strcmp(log_buf, "immediate;t10;micro-after-t10;host-timer;t40;") != 0)
+        fprintf(stderr, "log: %s\n", log_buf);
+
+    rt_free(rt);
+    uv_close((uv_handle_t *)&host_timer, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

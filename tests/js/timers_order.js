@@ -1,0 +1,42 @@
+// node: yes
+// Timer ordering: by deadline then creation, nesting, clearing inside callbacks,
+// intervals, immediates, extra arguments, and microtasks between macrotasks.
+var log = [];
+function say(s) { log.push(s); }
+
+setTimeout(function () { say('t100'); }, 100);
+setTimeout(function (a, b) { say('t50 args ' + a + ' ' + b); }, 50, 'x', 42);
+setTimeout(function () { say('t50 second'); }, 50);
+var cleared = setTimeout(function () { say('never'); }, 5);
+clearTimeout(cleared);
+clearTimeout(undefined);
+clearTimeout(123456);
+
+setTimeout(function () {
+    say('t150 outer');
+    setTimeout(function () { say('t150 inner 0'); }, 0);
+    Promise.resolve().then(function () { say('t150 micro'); });
+    queueMicrotask(function () { say('t150 queueMicrotask'); });
+}, 150);
+
+var n = 0;
+var iv = setInterval(function (tag) {
+    n++;
+    say('interval ' + tag + ' ' + n);
+    if (n === 3) clearInterval(iv);
+}, 200, 'iv');
+
+// clearing a later timer from inside an earlier one
+var victim = setTimeout(function () { say('victim (must not run)'); }, 1500);
+setTimeout(function () { clearTimeout(victim); say('t275 cleared victim'); }, 275);
+
+setImmediate(function (x) {
+    say('immediate ' + x);
+    setImmediate(function () { say('immediate nested'); });
+}, 'arg');
+Promise.resolve().then(function () { say('micro first'); });
+say('sync');
+
+setTimeout(function () {
+    console.log(log.join('\n'));
+}, 1500);

@@ -1,0 +1,70 @@
+#!/bin/sh
+# run-js.sh BUILD_DIR [NAME...] - run tests/js/NAME.js through BUILD_DIR/rtjs and compare:
+#   NAME.expected  exact stdout            NAME.exit    expected exit status (default 0)
+#   NAME.stderr    lines stderr must contain (fixed strings)
+# A test whose first line is "// node: yes" also runs under node (when installed) against
+# the same expected file, so an expected file cannot lock in a wrong answer. A line
+# "// timeout: N" sets its time limit (default 60 s). The local test server runs for the
+# whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2). Ends with "N passed, N failed".
+B="$1"
+shift
+RTJS="$B/rtjs"
+DIR=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+python3 "$DIR/server/testserver.py" --port-file "$tmp/ports" &
+srv=$!
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+i=0
+while [ ! -s "$tmp/ports" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$tmp/ports" ] || { echo "run-js: the test server did not start"; exit 1; }
+TEST_HTTP_PORT=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http=//p')
+TEST_HTTP_PORT2=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http2=//p')
+export TEST_HTTP_PORT TEST_HTTP_PORT2
+NODE=$(command -v node || true)
+
+pass=0
+fail=0
+run_one() {    # run_one LABEL EXPECTED_BASE CMD...
+    label=$1 base=$2
+    shift 2
+    limit=$(sed -n 's|^// timeout: \([0-9]*\).*|\1|p' "$base.js" | head -1)
+    timeout "${limit:-60}" "$@" "$base.js" >"$tmp/out" 2>"$tmp/err"
+    code=$?
+    want=0
+    [ -f "$base.exit" ] && want=$(cat "$base.exit")
+    ok=1
+    cmp -s "$tmp/out" "$base.expected" || ok=0
+    [ "$code" = "$want" ] || ok=0
+    if [ -f "$base.stderr" ] && [ "$label" = rtjs ]; then
+        while IFS= read -r line; do
+            [ -z "$line" ] || grep -qF -- "$line" "$tmp/err" || ok=0
+        done < "$base.stderr"
+    fi
+    name=$(basename "$base")
+    if [ $ok = 1 ]; then
+        pass=$((pass + 1))
+        echo "ok     $name ($label)"
+    else
+        fail=$((fail + 1))
+        echo "FAIL   $name ($label): exit $code (want $want)"
+        diff "$base.expected" "$tmp/out" | head -20 | sed 's/^/    /'
+        head -c 2000 "$tmp/err" | sed 's/^/    stderr: /'
+    fi
+}
+
+for f in "$DIR"/js/*.js; do
+    name=$(basename "$f" .js)
+    case "$name" in node-prelude) continue ;; esac
+    if [ $# -gt 0 ]; then
+        want=0
+        for a in "$@"; do [ "$a" = "$name" ] && want=1; done
+        [ $want = 1 ] || continue
+    fi
+    base="$DIR/js/$name"
+    run_one rtjs "$base" "$RTJS"
+    if [ -n "$NODE" ] && head -1 "$f" | grep -q '^// node: yes'; then
+        run_one node "$base" "$NODE" -r "$DIR/js/node-prelude.js"
+    fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

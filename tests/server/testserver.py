@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""testserver.py - the local HTTP/1.1 server the test suite and the demo run against.
+
+Standard library only (asyncio), so it starts on a fresh machine once `make deps` has
+installed python3. Binds 127.0.0.1 on two ephemeral ports (A and B: tests need two
+"hosts" to show parallelism) and writes "http=PORT http2=PORT" to --port-file once
+listening. Serves until SIGTERM/SIGINT, or until its parent process goes away.
+
+Endpoints (query parameters in brackets):
+  /hello                      "hello world"
+  /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
+  /stats, /stats/reset        JSON counters
+  /echo                       JSON {method, path, query, headers, length, sha256, chunked}
+  /bytes?n=N[&chunked=1]      N bytes of the pattern byte i = (i*31+7) & 255, streamed
+  /status?code=N              that status
+  /headers-then-body?ms=N     head at once, body N ms later
+  /chunked?parts=a,b,c[&delay=ms]
+  /redirect?to=URL[&code=N]   /redirect-loop
+  /set-cookie                 two Set-Cookie headers
+  /gzip?n=N, /deflate?n=N     the pattern, compressed; /gzip-chunked?n=N
+  /close-mid-body?n=N&cut=M   announces N bytes, sends M, closes
+  /close-before-headers       closes at once;  /never: never answers;  /reset: RST
+  /slow-headers               trickles the head one byte per 100 ms
+  /stream-progress?n=N        streams the pattern; /stats shows stream_written
+  /bad/<name>                 hostile responses (see HOSTILE)
+"""
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+import urllib.parse
+import zlib
+
+STATS = {"inflight": 0, "peak_inflight": 0, "connections_total": 0, "requests_total": 0,
+         "stream_written": 0, "connections_open": 0}
+
+
+def pattern(start, n):
+    return bytes(((i * 31 + 7) & 255) for i in range(start, start + n))
+
+
+PATTERN_BLOCK = pattern(0, 256 * 1024)  # period 256: any 256-aligned slice works
+
+
+def pattern_chunk(offset, n):
+    # offset is a multiple of 256 in all callers (chunks of 64 KiB)
+    return PATTERN_BLOCK[offset % 256: offset % 256 + n]
+
+
+class Request:
+    def __init__(self, method, target, version, headers, body, chunked):
+        self.method, self.version, self.headers, self.body, self.chunked = method, version, headers, body, chunked
+        u = urllib.parse.urlsplit(target)
+        self.path = u.path
+        self.query_string = u.query
+        self.query = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
+
+
+async def read_request(reader):
+    line = await reader.readline()
+    if not line:
+        return None
+    try:
+        method, target, version = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
+    except ValueError:
+        return None
+    headers = []
+    while True:
+        h = await reader.readline()
+        if not h or h in (b"\r\n", b"\n"):
+            break
+        name, _, value = h.decode("latin-1").partition(":")
+        headers.append((name.strip().lower(), value.strip()))
+    hd = {}
+    for k, v in headers:
+        hd[k] = hd[k] + ", " + v if k in hd else v
+    body = b""
+    chunked = "chunked" in hd.get("transfer-encoding", "").lower()
+    if chunked:
+        parts = []
+        while True:
+            size_line = await reader.readline()
+            size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            parts.append(await reader.readexactly(size))
+            await reader.readline()
+        body = b"".join(parts)
+    elif "content-length" in hd:
+        body = await read_body_hashed(reader, int(hd["content-length"]), hd)
+    return Request(method, target, version, hd, body, chunked)
+
+
+async def read_body_hashed(reader, n, hd):
+    # Large bodies are hashed as they stream in, not kept: returns a _Hashed stand-in.
+    if n <= 4 * 1024 * 1024:
+        return await reader.readexactly(n)
+    h = hashlib.sha256()
+    left = n
+    while left:
+        chunk = await reader.read(min(left, 1 << 20))
+        if not chunk:
+            raise asyncio.IncompleteReadError(b"", left)
+        h.update(chunk)
+        left -= len(chunk)
+    return _Hashed(n, h.hexdigest())
+
+
+class _Hashed:
+    def __init__(self, n, digest):
+        self.n, self.digest = n, digest
+
+    def __len__(self):
+        return self.n
+
+
+def body_sha(body):
+    return body.digest if isinstance(body, _Hashed) else hashlib.sha256(body).hexdigest()
+
+
+def head(status, headers=(), reason=None):
+    reasons = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+               303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
+               308: "Permanent Redirect", 400: "Bad Request", 404: "Not Found",
+               418: "I'm a Teapot", 500: "Internal Server Error", 503: "Service Unavailable"}
+    lines = ["HTTP/1.1 %d %s" % (status, reason if reason is not None else reasons.get(status, "Status"))]
+    lines += ["%s: %s" % kv for kv in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def send(writer, status, body=b"", headers=(), reason=None):
+    if isinstance(body, str):
+        body = body.encode()
+    hs = list(headers) + [("Content-Length", str(len(body)))]
+    writer.write(head(status, hs, reason) + body)
+    await writer.drain()
+
+
+async def stream_pattern(writer, n, chunked=False, track=False):
+    off = 0
+    while off < n:
+        k = min(65536, n - off)
+        data = pattern_chunk(off, k)
+        writer.write(b"%x\r\n" % k + data + b"\r\n" if chunked else data)
+        await writer.drain()
+        off += k
+        if track:
+            STATS["stream_written"] = off
+    if chunked:
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+
+HOSTILE = {
+    "invalid-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n",
+    "garbage": b"this is not http at all\r\n\r\n",
+    "negative-length": b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nabc",
+    "two-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+    "cl-and-te": b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    "http09": b"<html>an HTTP/0.9 style body with no status line</html>",
+}
+
+
+async def handle(req, reader, writer):
+    q, p = req.query, req.path
+    if p == "/hello":
+        await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
+    elif p == "/delay":
+        STATS["inflight"] += 1
+        STATS["peak_inflight"] = max(STATS["peak_inflight"], STATS["inflight"])
+        try:
+            await asyncio.sleep(int(q.get("ms", "100")) / 1000)
+        finally:
+            STATS["inflight"] -= 1
+        await send(writer, 200, q.get("body", "delayed %s" % q.get("ms", "100")))
+    elif p == "/stats":
+        await send(writer, 200, json.dumps(STATS), [("Content-Type", "application/json")])
+    elif p == "/stats/reset":
+        for k in STATS:
+            STATS[k] = 0
+        await send(writer, 200, "{}")
+    elif p == "/echo":
+        out = {"method": req.method, "path": p, "query": req.query_string, "headers": req.headers,
+               "length": len(req.body), "sha256": body_sha(req.body), "chunked": req.chunked}
+        if not isinstance(req.body, _Hashed) and len(req.body) <= 65536:
+            out["body"] = req.body.decode("latin-1")
+        await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
+    elif p == "/bytes":
+        n = int(q.get("n", "0"))
+        chunked = q.get("chunked") == "1"
+        hs = [("Content-Type", "application/octet-stream")]
+        hs.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(n)))
+        writer.write(head(200, hs))
+        await stream_pattern(writer, n, chunked)
+    elif p == "/stream-progress":
+        n = int(q.get("n", "0"))
+        STATS["stream_written"] = 0
+        writer.write(head(200, [("Content-Length", str(n))]))
+        await stream_pattern(writer, n, False, track=True)
+    elif p == "/status":
+        code = int(q.get("code", "200"))
+        await send(writer, code, "" if code in (204, 304) else "status %d" % code, reason=q.get("reason"))
+    elif p == "/headers-then-body":
+        body = b"body after the head"
+        writer.write(head(200, [("Content-Length", str(len(body)))]))
+        await writer.drain()
+        await asyncio.sleep(int(q.get("ms", "500")) / 1000)
+        writer.write(body)
+        await writer.drain()
+    elif p == "/chunked":
+        parts = q.get("parts", "a,b,c").split(",")
+        delay = int(q.get("delay", "0")) / 1000
+        writer.write(head(200, [("Transfer-Encoding", "chunked")]))
+        for part in parts:
+            data = part.encode()
+            if data:
+                writer.write(b"%x\r\n" % len(data) + data + b"\r\n")
+                await writer.drain()
+            if delay:
+                await asyncio.sleep(delay)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+    elif p == "/redirect":
+        await send(writer, int(q.get("code", "302")), "", [("Location", q.get("to", "/hello"))])
+    elif p == "/redirect-loop":
+        await send(writer, 302, "", [("Location", "/redirect-loop")])
+    elif p == "/set-cookie":
+        await send(writer, 200, "cookies", [("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2"),
+                                           ("X-Multi", "one"), ("X-Multi", "two")])
+    elif p in ("/gzip", "/deflate", "/gzip-chunked"):
+        data = pattern(0, int(q.get("n", "1000")))
+        if p == "/deflate":
+            comp, enc = zlib.compress(data), "deflate"
+        else:
+            c = zlib.compressobj(wbits=31)
+            comp, enc = c.compress(data) + c.flush(), "gzip"
+        if p == "/gzip-chunked":
+            writer.write(head(200, [("Content-Encoding", enc), ("Transfer-Encoding", "chunked")]))
+            for i in range(0, len(comp), 1000):
+                part = comp[i:i + 1000]
+                writer.write(b"%x\r\n" % len(part) + part + b"\r\n")
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        else:
+            await send(writer, 200, comp, [("Content-Encoding", enc)])
+    elif p == "/close-mid-body":
+        n, cut = int(q.get("n", "1000")), int(q.get("cut", "100"))
+        writer.write(head(200, [("Content-Length", str(n))]) + pattern(0, cut))
+        await writer.drain()
+        return False
+    elif p == "/close-before-headers":
+        return False
+    elif p == "/never":
+        await asyncio.sleep(3600)
+    elif p == "/reset":
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return False
+    elif p == "/slow-headers":
+        for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+            writer.write(bytes([b]))
+            await writer.drain()
+            await asyncio.sleep(0.1)
+    elif p.startswith("/bad/"):
+        name = p[5:]
+        if name in HOSTILE:
+            writer.write(HOSTILE[name])
+            await writer.drain()
+            return False
+        if name == "huge-header":
+            writer.write(b"HTTP/1.1 200 OK\r\nX-Huge: " + b"a" * (1024 * 1024) + b"\r\n\r\n")
+        elif name == "many-headers":
+            writer.write(b"HTTP/1.1 200 OK\r\n" + b"X-H: v\r\n" * 10000 + b"Content-Length: 0\r\n\r\n")
+        elif name == "endless-chunked":
+            writer.write(head(200, [("Transfer-Encoding", "chunked")]))
+            block = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
+            for _ in range(100000):
+                writer.write(block)
+                await writer.drain()
+        else:
+            await send(writer, 404, "no such hostile case")
+            return True
+        await writer.drain()
+        return False
+    else:
+        await send(writer, 404, "not found: " + p)
+    return req.headers.get("connection", "").lower() != "close"
+
+
+async def serve_conn(reader, writer):
+    STATS["connections_total"] += 1
+    STATS["connections_open"] += 1
+    try:
+        while True:
+            req = await read_request(reader)
+            if req is None:
+                break
+            STATS["requests_total"] += 1
+            if not await handle(req, reader, writer):
+                break
+    except (ConnectionError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
+        pass
+    finally:
+        STATS["connections_open"] -= 1
+        try:
+            writer.close()
+        except Exception:
+            pass
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    servers = [await asyncio.start_server(serve_conn, "127.0.0.1", 0, backlog=16384, limit=4 << 20)
+               for _ in range(2)]
+    ports = [s.sockets[0].getsockname()[1] for s in servers]
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("http=%d http2=%d\n" % (ports[0], ports[1]))
+    os.rename(tmp, args.port_file)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    parent = os.getppid()
+
+    async def watch_parent():
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        stop.set()
+
+    asyncio.ensure_future(watch_parent())
+    await stop.wait()
+    for s in servers:
+        s.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
