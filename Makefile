@@ -9,8 +9,8 @@
 #        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
 #        WERROR=1        warnings are errors (on when CI is set)
 
-BACKEND     ?= threadpool
-BACKENDS    := threadpool
+BACKEND     ?= libuv
+BACKENDS    := threadpool libuv
 PREFIX      ?= /usr/local
 CC          ?= cc
 SANITIZE    ?=
