@@ -3,7 +3,7 @@
 #   make                      build/$(BACKEND)/libruntime.a and build/$(BACKEND)/rtjs
 #   make BACKEND=threadpool   the other backend (both builds live side by side)
 #   make test                 deps, then every test on every backend
-#   make demo | bench | bench-quick | fuzz | install PREFIX=... | check-symbols | clean
+#   make demo | bench | bench-quick | install PREFIX=... | check-symbols | clean
 #
 # Knobs: SANITIZE=address,undefined | thread   (own build directory)
 #        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
@@ -62,7 +62,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
 UNIT_BIN    := $(B)/unit-tests
 
 .PHONY: all lib cli test check check-unit check-js check-embed deps demo bench bench-quick \
-        fuzz install clean check-symbols
+        install clean check-symbols
 
 all: $(LIB) $(RTJS)
 lib: $(LIB)
@@ -89,15 +89,6 @@ $(B)/tools/js2c: tools/js2c.c
 $(B)/gen/lib_js.c: $(B)/tools/js2c $(JS_SRC)
 	@mkdir -p $(dir $@)
 	$(B)/tools/js2c $@ $(JS_SRC)
-
-# The build machine's CA bundle as trust anchors: used when no bundle is found at run time.
-$(B)/tools/mkanchors: tools/mkanchors.c
-	@mkdir -p $(dir $@)
-	$(CC) -O1 -Iinclude -Ilib -o $@ $< $(BEARSSL_A)
-
-$(B)/gen/builtin_anchors.c: $(B)/tools/mkanchors
-	@mkdir -p $(dir $@)
-	$(B)/tools/mkanchors $(CA_BUNDLE) $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -169,7 +160,7 @@ test: deps
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
               ca-certificates
 DEPS_TEST  := python3 openssl curl
-DEPS_BENCH := nginx libnginx-mod-http-echo wrk nodejs
+DEPS_BENCH := hyperfine
 deps:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
@@ -180,18 +171,14 @@ deps-bench:
 demo: deps all
 	tests/run-demo.sh $(B)
 
+# What exists of the comparative suite so far (docs/benchmarks.md): requests in flight.
 bench: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
-	bench/run.sh
+	bench/run-inflight.sh 1000 10000
 
 bench-quick: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
-	bench/run.sh --quick
-
-FUZZ_SECONDS ?= 60
-fuzz:
-	tools/deps.sh clang
-	tests/fuzz/run.sh $(FUZZ_SECONDS)
+	bench/run-inflight.sh 1000
 
 # ---- install, symbols, clean ----------------------------------------------------------
 install: all
