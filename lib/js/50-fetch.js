@@ -116,7 +116,8 @@ var REDIRECT = {301: 1, 302: 1, 303: 1, 307: 1, 308: 1};
 
 function responseFinalizer(res) {
     var st = res._state;
-    if (st && st.id && !st.done) {
+    /* a body being read (text(), a reader) lives on without its Response: leave it */
+    if (st && st.id && !st.done && !st.disturbed) {
         st.done = true;
         delete inflight[st.id];
         native.cancel(st.id);              /* release the connection */
@@ -363,7 +364,11 @@ function fetch(input, init) {
                 cleanup();                 /* nothing can abort it: hold no reference to res */
             else
                 response = res;
-            resolve(res);
+            var settle = resolve;
+            /* inflight[id] keeps this scope alive until the body ends: drop the resolving
+               functions so that the settled promise (and through it res) is not held */
+            resolve = reject = null;
+            settle(res);
         }
 
         start();

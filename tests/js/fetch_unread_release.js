@@ -1,0 +1,26 @@
+// A Response whose body is never read releases its connection as soon as it becomes
+// garbage (reference counting: no cycle in the Response), and a body read to the end
+// returns its connection to the pool at once.
+var A = 'http://127.0.0.1:' + rt.env.TEST_HTTP_PORT, B = 'http://127.0.0.1:' + rt.env.TEST_HTTP_PORT2;
+function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+function open() {
+    return fetch(B + '/stats').then(function (r) { return r.json(); }).then(function (s) { return s.connections_open; });
+}
+var main = rt.async(function () {
+    var base = rt.await(open());
+    rt.await(fetch(A + '/bytes?n=50000000').then(function (res) {
+        return res.status;                 // the body is never read; res is dropped here
+    }));
+    rt.await(sleep(300));
+    var after = rt.await(open());
+    console.log('unread response released its connection: ' + (after === base) + (after === base ? '' : ' (' + base + ' -> ' + after + ')'));
+    var r1 = rt.await(fetch(A + '/hello'));
+    rt.await(r1.text());
+    var s0 = rt.await(rt.await(fetch(A + '/stats')).json());
+    var r2 = rt.await(fetch(A + '/hello'));
+    rt.await(r2.text());
+    var s1 = rt.await(rt.await(fetch(A + '/stats')).json());
+    console.log('read to the end, connection reused: ' + (s1.connections_total === s0.connections_total));
+    console.log('in flight after all: ' + rt.memoryUsage().requestsInFlight);
+});
+main().then(null, function (e) { console.log('FAILED ' + e); });
