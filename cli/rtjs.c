@@ -22,6 +22,8 @@ static void usage(FILE *f)
           "  --insecure                         do not verify TLS certificates (tests only)\n"
           "  --threads N                        worker threads (thread-pool backend)\n"
           "  --ca-file FILE                     PEM bundle of trusted CAs\n"
+          "  --max-connections N                connections in use at once (0: no limit)\n"
+          "  --max-connections-per-origin N     the same per origin; beyond, requests wait\n"
           "  -v, --version                      print version, backend and trust store\n"
           "  -h, --help                         this text\n",
           f);
@@ -63,6 +65,10 @@ int main(int argc, char **argv)
             cfg.insecure = 1;
         } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
             cfg.threads = atoi(argv[++i]);
+        } else if (strcmp(a, "--max-connections") == 0 && i + 1 < argc) {
+            cfg.max_connections = (uint32_t)atoi(argv[++i]);
+        } else if (strcmp(a, "--max-connections-per-origin") == 0 && i + 1 < argc) {
+            cfg.max_connections_per_origin = (uint32_t)atoi(argv[++i]);
         } else if (strcmp(a, "--ca-file") == 0 && i + 1 < argc) {
             cfg.ca_file = argv[++i];
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {

@@ -120,7 +120,9 @@ typedef struct rt_backend_env {
     void (*emit)(void *host, rt_breq *req, const rt_bevent *ev);
     int threads;                           /* worker threads (backends that use them) */
     void *uv_loop;                         /* host's uv_loop_t or NULL */
-    uint32_t max_connections;              /* 0: unlimited; beyond it requests queue */
+    uint32_t max_connections;              /* 0: unlimited; beyond it requests queue. The
+                                              built-in core enforces the runtime's limits
+                                              itself and passes 0 here */
     uint32_t max_connections_per_origin;   /* 0: unlimited */
     uint32_t keepalive_idle_ms;            /* pooled idle connection lifetime */
     /* Host-loop mode only (uv_loop set; NULL otherwise): the backend calls this from its

@@ -52,7 +52,18 @@ struct freq {
     z_stream *z;                           /* owned: gzip/deflate decoder, if decoding */
     struct freq *reap_next;
     struct freq *all_prev, *all_next;      /* every live request, for rt_free */
+    struct freq *wait_next;                /* waiting for a connection slot */
+    uint8_t waiting;
+    struct origin_slot *slot;              /* counted in slot->active while started */
     /* followed by: backend request state, head, host, origin */
+};
+
+/* Connections in use per origin, for max_connections_per_origin (one HTTP/1.1 exchange
+   holds one connection). Owned by struct rt__fetch; a short list: few origins are live. */
+struct origin_slot {
+    char *origin;                          /* owned */
+    unsigned active;
+    struct origin_slot *next;
 };
 
 struct rt__fetch {
@@ -61,6 +72,11 @@ struct rt__fetch {
     uint64_t queued;                       /* events in stash.fetchq */
     struct freq *reap;                     /* to cancel (if F_CANCEL) and free */
     struct freq *all;
+    /* connection limits, enforced here once for every backend: requests beyond them
+       wait (FIFO) instead of failing */
+    unsigned active;                       /* started, not yet finished */
+    struct origin_slot *slots;
+    struct freq *wait_head, *wait_tail;
 };
 
 /* ---- stash helpers ---- */
@@ -154,8 +170,35 @@ static void unlink_all(struct rt__fetch *f, struct freq *q)
         q->all_next->all_prev = q->all_prev;
 }
 
+static void start_waiting(rt_runtime *rt);
+
+static void release_slot(rt_runtime *rt, struct freq *q)
+{
+    if (q->waiting) {                      /* never started: leave the wait queue */
+        struct freq **pp = &rt->fetch->wait_head, *prev = NULL;
+        while (*pp && *pp != q) {
+            prev = *pp;
+            pp = &(*pp)->wait_next;
+        }
+        if (*pp) {
+            *pp = q->wait_next;
+            if (rt->fetch->wait_tail == q)
+                rt->fetch->wait_tail = prev;
+        }
+        q->waiting = 0;
+    }
+    if (q->slot) {
+        q->slot->active--;
+        rt->fetch->active--;
+        q->slot = NULL;
+        if (rt->fetch->wait_head && !rt->destroying)
+            start_waiting(rt);
+    }
+}
+
 static void freq_free(rt_runtime *rt, struct freq *q)
 {
+    release_slot(rt, q);
     if (rt->ctx) {
         forget_id(rt->ctx, q->id, "fetchreqs");
         forget_id(rt->ctx, q->id, "fetchbufs");
@@ -523,6 +566,78 @@ static const char *req_string(duk_context *ctx, duk_idx_t spec, const char *key)
     return duk_get_string(ctx, -1);        /* stays on the stack */
 }
 
+static struct origin_slot *slot_of(rt_runtime *rt, const char *origin, int create)
+{
+    for (struct origin_slot *o = rt->fetch->slots; o; o = o->next)
+        if (strcmp(o->origin, origin) == 0)
+            return o;
+    if (!create)
+        return NULL;
+    struct origin_slot *o = rt__calloc(1, sizeof *o);
+    if (!o || !(o->origin = rt__strdup(origin))) {
+        rt__free(o);
+        return NULL;
+    }
+    o->next = rt->fetch->slots;
+    rt->fetch->slots = o;
+    return o;
+}
+
+/* May a new exchange to origin start now (runtime and per-origin limits)? */
+static int slot_free(rt_runtime *rt, const char *origin)
+{
+    if (rt->cfg.max_connections && rt->fetch->active >= rt->cfg.max_connections)
+        return 0;
+    if (!rt->cfg.max_connections_per_origin)
+        return 1;
+    struct origin_slot *o = slot_of(rt, origin, 0);
+    return !o || o->active < rt->cfg.max_connections_per_origin;
+}
+
+/* Hand q to the backend; a refusal becomes the request's error event. */
+static void start_req(rt_runtime *rt, struct freq *q)
+{
+    q->slot = slot_of(rt, q->b.origin, 1);
+    if (!q->slot) {
+        q->flags |= F_TERMINAL | F_IGNORE;
+        queue_error(rt, q, RT_ENOMEM, "out of memory");
+        return;
+    }
+    q->slot->active++;
+    rt->fetch->active++;
+    int r = rt->backend->start(rt->bstate, &q->b);
+    if (r == 0) {
+        q->started = 1;
+        return;
+    }
+    rt__fail(rt, r, "%s", rt_strerror(r));
+    q->flags |= F_TERMINAL | F_IGNORE;
+    queue_error(rt, q, r, rt->errmsg);
+}
+
+/* A slot freed up: start the waiting requests that fit now, oldest first. */
+static void start_waiting(rt_runtime *rt)
+{
+    struct rt__fetch *f = rt->fetch;
+    struct freq **pp = &f->wait_head, *prev = NULL;
+    while (*pp) {
+        struct freq *q = *pp;
+        if (!slot_free(rt, q->b.origin)) {
+            if (rt->cfg.max_connections && f->active >= rt->cfg.max_connections)
+                break;                     /* nothing else fits either */
+            prev = q;
+            pp = &q->wait_next;
+            continue;
+        }
+        *pp = q->wait_next;
+        if (f->wait_tail == q)
+            f->wait_tail = prev;
+        q->waiting = 0;
+        q->wait_next = NULL;
+        start_req(rt, q);
+    }
+}
+
 static duk_ret_t js_request(duk_context *ctx)
 {
     rt_runtime *rt = rt__from_ctx(ctx);
@@ -651,20 +766,24 @@ static duk_ret_t js_request(duk_context *ctx)
     f->all = q;
     f->in_flight++;
 
-    int r = 0;
-    if (tls && !rt->cfg.insecure)
-        r = rt__tls_trust_get(rt, &q->b.trust);
-    if (r == 0) {
-        r = rt->backend->start(rt->bstate, &q->b);
-        if (r == 0)
-            q->started = 1;
-        else
-            rt__fail(rt, r, "%s", rt_strerror(r));
+    if (tls && !rt->cfg.insecure) {
+        int r = rt__tls_trust_get(rt, &q->b.trust);
+        if (r < 0) {
+            q->flags |= F_TERMINAL | F_IGNORE;
+            queue_error(rt, q, r, rt->errmsg);
+            duk_push_number(ctx, q->id);
+            return 1;
+        }
     }
-    if (r < 0) {
-        /* refused at once: report it as the request's error event */
-        q->flags |= F_TERMINAL | F_IGNORE;
-        queue_error(rt, q, r, rt->errmsg);
+    if (slot_free(rt, q->b.origin)) {
+        start_req(rt, q);
+    } else {
+        q->waiting = 1;                    /* over a connection limit: wait, do not fail */
+        if (f->wait_tail)
+            f->wait_tail->wait_next = q;
+        else
+            f->wait_head = q;
+        f->wait_tail = q;
     }
     duk_push_number(ctx, q->id);
     return 1;
@@ -802,6 +921,12 @@ void rt__fetch_release(rt_runtime *rt)
     struct rt__fetch *f = rt->fetch;
     if (!f)
         return;
+    while (f->slots) {
+        struct origin_slot *o = f->slots;
+        f->slots = o->next;
+        rt__free(o->origin);
+        rt__free(o);
+    }
     while (f->all) {
         struct freq *q = f->all;
         f->all = q->all_next;

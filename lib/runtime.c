@@ -275,8 +275,9 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     rt->benv.emit = emit_trampoline;
     rt->benv.threads = rt->cfg.threads;
     rt->benv.uv_loop = rt->cfg.uv_loop;
-    rt->benv.max_connections = rt->cfg.max_connections;
-    rt->benv.max_connections_per_origin = rt->cfg.max_connections_per_origin;
+    /* Connection limits are enforced once, in the core (lib/fetch.c), for every backend. */
+    rt->benv.max_connections = 0;
+    rt->benv.max_connections_per_origin = 0;
     rt->benv.keepalive_idle_ms = rt->cfg.keepalive_idle_ms;
     rt->benv.host_turn = rt->host_loop ? host_turn : NULL;
     if ((r = rt__backend_open(rt)) < 0)

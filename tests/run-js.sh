@@ -4,7 +4,7 @@
 #   NAME.stderr    lines stderr must contain (fixed strings)
 # A test whose first line is "// node: yes" also runs under node (when installed) against
 # the same expected file, so an expected file cannot lock in a wrong answer. A line
-# "// timeout: N" sets its time limit (default 60 s). The local test server runs for the
+# "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options. The local test server runs for the
 # whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2). Ends with "N passed, N failed".
 B="$1"
 shift
@@ -28,7 +28,10 @@ run_one() {    # run_one LABEL EXPECTED_BASE CMD...
     label=$1 base=$2
     shift 2
     limit=$(sed -n 's|^// timeout: \([0-9]*\).*|\1|p' "$base.js" | head -1)
-    timeout "${limit:-60}" "$@" "$base.js" >"$tmp/out" 2>"$tmp/err"
+    args=""
+    [ "$label" = rtjs ] && args=$(sed -n 's|^// args: \(.*\)|\1|p' "$base.js" | head -1)
+    # shellcheck disable=SC2086
+    timeout "${limit:-60}" "$@" $args "$base.js" >"$tmp/out" 2>"$tmp/err"
     code=$?
     want=0
     [ -f "$base.exit" ] && want=$(cat "$base.exit")

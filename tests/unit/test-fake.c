@@ -113,7 +113,9 @@ TEST(fake_abort_cancels_in_backend_and_nothing_follows)
 TEST(fake_free_with_requests_in_flight)
 {
     rt_runtime *rt = fake_runtime();
-    ASSERT_EQ(rt_eval_string(rt, "for (var i = 0; i < 50; i++) fetch('http://fake.test/fake/hang');",
+    /* the promises are kept: a Response nobody references would be released at once */
+    ASSERT_EQ(rt_eval_string(rt, "var keep = [];"
+                             "for (var i = 0; i < 50; i++) keep.push(fetch('http://fake.test/fake/hang'));",
                              "fake.js"), 0);
     for (int i = 0; i < 5; i++)
         rt_run_once(rt, 0);
@@ -122,4 +124,18 @@ TEST(fake_free_with_requests_in_flight)
     ASSERT_EQ(st.requests_in_flight, 50);
     rt_free(rt);                           /* cancels all 50; ASan/valgrind check the rest */
     ASSERT_EQ(fake_stats.cancelled, 50);
+}
+
+TEST(fake_unreferenced_response_is_released)
+{
+    rt_runtime *rt = fake_runtime();
+    ASSERT_EQ(rt_eval_string(rt, "for (var i = 0; i < 20; i++) fetch('http://fake.test/fake/hang');",
+                             "fake.js"), 0);
+    for (int i = 0; i < 5; i++)
+        rt_run_once(rt, 0);
+    rt_stats st;
+    rt_get_stats(rt, &st);
+    ASSERT_EQ(st.requests_in_flight, 0);   /* each Response was garbage: cancelled */
+    ASSERT_EQ(fake_stats.cancelled, 20);
+    rt_free(rt);
 }
