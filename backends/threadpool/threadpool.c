@@ -651,7 +651,8 @@ static void run_job(struct tp_job *j)
     int retried = 0;
     for (;;) {
         int pooled = 0, fd = -1;
-        if (j->reuse && (fd = pool_take(j)) >= 0) {
+        /* a retry always dials: another pooled connection may be just as stale */
+        if (j->reuse && !retried && (fd = pool_take(j)) >= 0) {
             pooled = 1;
             pthread_mutex_lock(&j->sh->mu);
             j->fd = fd;

@@ -290,7 +290,8 @@ function fetch(input, init) {
                 maxHeaderBytes: numOpt(limits, 'maxHeaderBytes'),
                 maxHeaderCount: numOpt(limits, 'maxHeaderCount'),
                 maxBodyBytes: numOpt(limits, 'maxBodyBytes'),
-                reuse: true,
+                /* a request that asks for Connection: close does not return it to the pool */
+                reuse: !/(^|,)[ \t]*close[ \t]*(,|$)/i.test(headers.get('connection') || ''),
                 retry: method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ||
                        method === 'PUT' || method === 'DELETE'
             };

@@ -8,6 +8,7 @@ listening. Serves until SIGTERM/SIGINT, or until its parent process goes away.
 
 Endpoints (query parameters in brackets):
   /hello                      "hello world"
+  /hello-close                the same, then closes the connection without announcing it
   /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
   /stats, /stats/reset        JSON counters
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
@@ -173,6 +174,10 @@ async def handle(req, reader, writer):
     q, p = req.query, req.path
     if p == "/hello":
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
+    elif p == "/hello-close":
+        # answers, then closes without saying so: the client's pooled connection is stale
+        await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
+        return False
     elif p == "/delay":
         STATS["inflight"] += 1
         STATS["peak_inflight"] = max(STATS["peak_inflight"], STATS["inflight"])
