@@ -3,7 +3,7 @@
 #   make                      build/$(BACKEND)/libruntime.a and build/$(BACKEND)/rtjs
 #   make BACKEND=threadpool   the other backend (both builds live side by side)
 #   make test                 deps, then every test on every backend
-#   make demo | bench | bench-quick | install PREFIX=... | check-symbols | clean
+#   make demo | bench | bench-quick | fuzz | install PREFIX=... | check-symbols | clean
 #
 # Knobs: SANITIZE=address,undefined | thread   (own build directory)
 #        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
@@ -62,7 +62,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
 UNIT_BIN    := $(B)/unit-tests
 
 .PHONY: all lib cli test check check-unit check-js check-embed deps demo bench bench-quick \
-        install clean check-symbols
+        fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
 lib: $(LIB)
@@ -179,6 +179,12 @@ bench: deps-bench
 bench-quick: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
 	bench/run-inflight.sh 1000
+
+# libFuzzer targets (clang), each run FUZZ_SECONDS against tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/deps.sh clang
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # ---- install, symbols, clean ----------------------------------------------------------
 install: all
