@@ -101,6 +101,7 @@ $(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	   for o in $^; do echo "ADDMOD $$o"; done; \
 	   for a in $(STATIC_LIBS); do echo "ADDLIB $$a"; done; \
 	   echo "SAVE"; echo "END"; } | ar -M
+	$(if $(filter libuv,$(BACKEND)),ar d $@ ssl_io.o  # the libuv build drives the engine itself: no br_sslio)
 	ranlib $@
 
 $(RTJS): $(B)/obj/cli/rtjs.o $(LIB)
@@ -183,7 +184,7 @@ bench-quick: deps-bench
 # libFuzzer targets (clang), each run FUZZ_SECONDS against tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
 fuzz:
-	@tools/deps.sh clang
+	@tools/deps.sh clang libclang-rt-dev
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # ---- install, symbols, clean ----------------------------------------------------------

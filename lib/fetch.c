@@ -147,6 +147,9 @@ static void queue_error(rt_runtime *rt, struct freq *q, int code, const char *ms
     duk_push_string(rt->ctx, rt_err_name(code));
     duk_push_string(rt->ctx, msg && *msg ? msg : rt_strerror(code));
     queue_event(rt, q->id, "error");
+    /* host-loop mode: a refusal queued outside the backend needs a turn to be delivered */
+    if (rt->host_loop && !rt->in_wait && rt->backend->host_arm)
+        rt->backend->host_arm(rt->bstate, 0);
 }
 
 /* ---- request memory ---- */
@@ -531,6 +534,11 @@ void rt__fetch_dispatch(rt_runtime *rt)
 int rt__fetch_alive(rt_runtime *rt)
 {
     return rt->fetch && (rt->fetch->in_flight > 0 || rt->fetch->queued > 0);
+}
+
+int rt__fetch_events_queued(rt_runtime *rt)
+{
+    return rt->fetch && rt->fetch->queued > 0;
 }
 
 uint64_t rt__fetch_in_flight(rt_runtime *rt)

@@ -26,8 +26,8 @@ int rt_run_once(rt_runtime *rt, int timeout_ms)
     if (rt->stop)
         return 0;
     int64_t t = rt__timers_next_timeout(rt);
-    if (rt->microtasks_pending)
-        t = 0;
+    if (rt->microtasks_pending || rt__fetch_events_queued(rt))
+        t = 0;                             /* work is ready: poll, do not sleep */
     int io = rt__fetch_alive(rt) || (rt->backend->alive && rt->backend->alive(rt->bstate));
     if (timeout_ms >= 0 && (t < 0 || t > timeout_ms))
         t = timeout_ms;

@@ -139,6 +139,7 @@ int rt__fetch_init(rt_runtime *rt);
 void rt__fetch_free(rt_runtime *rt);       /* cancels what is in flight */
 int rt__fetch_alive(rt_runtime *rt);       /* requests in flight */
 uint64_t rt__fetch_in_flight(rt_runtime *rt);
+int rt__fetch_events_queued(rt_runtime *rt); /* events wait for dispatch (e.g. refusals) */
 /* The backend's emit(): queue the event (loop thread, inside wait(); no user JS runs). */
 void rt__fetch_on_event(rt_runtime *rt, rt_breq *req, const rt_bevent *ev);
 /* After backend->wait(): deliver queued events to JS, one macrotask each. */

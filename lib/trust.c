@@ -1,23 +1,291 @@
 /*
- * trust.c - the runtime's TLS trust store hook. HTTPS (BearSSL) is not built yet: every
- * https request fails with RT_ETLS and a message saying so, and rtjs --version says
- * which store is in use ("none"). The issue "HTTPS with BearSSL" replaces this file.
+ * trust.c - the trust store: PEM bundles decoded into BearSSL trust anchors (each
+ * anchor's DN and key copied into memory owned by the store; the CA flag from the
+ * certificate), and the per-runtime choice of source, decoded lazily on the first HTTPS
+ * request. Order: rt_config.ca_file, $RT_CA_FILE, $SSL_CERT_FILE, then the system bundle.
+ * A source that is named (config or variable) but unreadable or empty is an error, never
+ * skipped; only the unnamed system bundle may be missing. The store is read-only once
+ * decoded and shared by every connection and worker thread.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bearssl.h>
+
 #include "rt_internal.h"
+#include "runtime_tls.h"
+
+#define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+struct rt_tls_trust {
+    br_x509_trust_anchor *anchors;         /* owned array */
+    size_t count, cap;
+};
+
+struct rt__tls_state {
+    rt_tls_trust *trust;                   /* owned, NULL until first used */
+    char desc[512];                        /* source description or error */
+    int error;
+};
+
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+} bytes;
+
+static void append(void *ctx, const void *p, size_t n)
+{
+    bytes *b = ctx;
+    if (!b->data && b->cap == SIZE_MAX)
+        return;                            /* an earlier allocation failed */
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 2048;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *d = rt__realloc(b->data, cap);
+        if (!d) {
+            rt__free(b->data);
+            b->data = NULL;
+            b->cap = SIZE_MAX;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void *dup_bytes(const void *p, size_t n)
+{
+    void *d = rt__malloc(n ? n : 1);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+/* One DER certificate -> one anchor. 0, or -1. */
+static int add_anchor(rt_tls_trust *t, const uint8_t *der, size_t len)
+{
+    bytes dn = {0};
+    br_x509_decoder_context dc;
+    br_x509_decoder_init(&dc, append, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+    if (!pk || !dn.data) {
+        rt__free(dn.data);
+        return -1;
+    }
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        br_x509_trust_anchor *a = rt__realloc(t->anchors, cap * sizeof *a);
+        if (!a) {
+            rt__free(dn.data);
+            return -1;
+        }
+        t->anchors = a;
+        t->cap = cap;
+    }
+    br_x509_trust_anchor *ta = &t->anchors[t->count];
+    memset(ta, 0, sizeof *ta);
+    ta->dn.data = dn.data;
+    ta->dn.len = dn.len;
+    ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        ta->pkey.key.rsa.n = dup_bytes(pk->key.rsa.n, pk->key.rsa.nlen);
+        ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = dup_bytes(pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else if (pk->key_type == BR_KEYTYPE_EC) {
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = dup_bytes(pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+    } else {
+        rt__free(dn.data);
+        return -1;
+    }
+    t->count++;
+    return 0;
+}
+
+void rt_tls_trust_free(rt_tls_trust *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++) {
+        br_x509_trust_anchor *ta = &t->anchors[i];
+        rt__free(ta->dn.data);
+        if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
+            rt__free(ta->pkey.key.rsa.n);
+            rt__free(ta->pkey.key.rsa.e);
+        } else {
+            rt__free(ta->pkey.key.ec.q);
+        }
+    }
+    rt__free(t->anchors);
+    rt__free(t);
+}
+
+size_t rt_tls_trust_count(const rt_tls_trust *t)
+{
+    return t ? t->count : 0;
+}
+
+const br_x509_trust_anchor *rt__tls_anchors(const rt_tls_trust *t, size_t *count)
+{
+    *count = t ? t->count : 0;
+    return t ? t->anchors : NULL;
+}
+
+int rt_tls_trust_from_pem(const char *pem, size_t len, rt_tls_trust **out, char *err,
+                          size_t errlen)
+{
+    *out = NULL;
+    rt_tls_trust *t = rt__calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return RT_ENOMEM;
+    }
+    br_pem_decoder_context pc;
+    br_pem_decoder_init(&pc);
+    bytes obj = {0};
+    int in_cert = 0, bad = 0, final = 0;
+    const char *p = pem;
+    size_t left = len;
+    for (;;) {
+        if (left == 0 && !final) {         /* a missing final newline is tolerated */
+            p = "\n";
+            left = 1;
+            final = 1;
+        }
+        if (left == 0)
+            break;
+        size_t used = br_pem_decoder_push(&pc, p, left);
+        p += used;
+        left -= used;
+        int ev = br_pem_decoder_event(&pc);
+        if (ev == BR_PEM_BEGIN_OBJ) {
+            const char *name = br_pem_decoder_name(&pc);
+            in_cert = strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0 ||
+                      strcmp(name, "TRUSTED CERTIFICATE") == 0;
+            obj.len = 0;
+            br_pem_decoder_setdest(&pc, in_cert ? append : NULL, in_cert ? &obj : NULL);
+        } else if (ev == BR_PEM_END_OBJ) {
+            if (in_cert && (!obj.data || add_anchor(t, obj.data, obj.len) < 0))
+                bad++;
+            in_cert = 0;
+        } else if (ev == BR_PEM_ERROR) {
+            bad++;
+            break;
+        }
+    }
+    rt__free(obj.data);
+    if (t->count == 0) {
+        rt_tls_trust_free(t);
+        snprintf(err, errlen, "no certificate could be decoded%s", bad ? " (malformed PEM)" : "");
+        return RT_ETRUST_STORE;
+    }
+    *out = t;
+    return 0;
+}
+
+int rt_tls_trust_from_file(const char *path, rt_tls_trust **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read CA file %s: %s", path, strerror(errno));
+        return RT_ETRUST_STORE;
+    }
+    rt__buf b = {0};
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (rt__buf_append(&b, chunk, n) < 0)
+            break;
+    fclose(f);
+    char e2[256];
+    int r = rt_tls_trust_from_pem(b.data ? b.data : "", b.len, out, e2, sizeof e2);
+    rt__buf_free(&b);
+    if (r < 0)
+        snprintf(err, errlen, "CA file %s: %s", path, e2);
+    return r;
+}
+
+/* ---- the runtime's store ---- */
+
+static struct rt__tls_state *state_of(rt_runtime *rt)
+{
+    if (!rt->tls)
+        rt->tls = rt__calloc(1, sizeof *rt->tls);
+    return rt->tls;
+}
+
+static void choose(rt_runtime *rt, struct rt__tls_state *s)
+{
+    const char *named = NULL, *how = NULL;
+    if (rt->cfg.ca_file) {
+        named = rt->cfg.ca_file;
+        how = "config ca_file";
+    } else if (getenv("RT_CA_FILE") && *getenv("RT_CA_FILE")) {
+        named = getenv("RT_CA_FILE");
+        how = "RT_CA_FILE";
+    } else if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE")) {
+        named = getenv("SSL_CERT_FILE");
+        how = "SSL_CERT_FILE";
+    }
+    char err[400];
+    if (named) {
+        s->error = rt_tls_trust_from_file(named, &s->trust, err, sizeof err);
+        if (s->error < 0)
+            snprintf(s->desc, sizeof s->desc, "%s (from %s)", err, how);
+        else
+            snprintf(s->desc, sizeof s->desc, "%s (from %s, %zu certificates)", named, how,
+                     s->trust->count);
+        return;
+    }
+    s->error = rt_tls_trust_from_file(SYSTEM_BUNDLE, &s->trust, err, sizeof err);
+    if (s->error < 0)
+        snprintf(s->desc, sizeof s->desc, "none: %s", err);
+    else
+        snprintf(s->desc, sizeof s->desc, "%s (system bundle, %zu certificates)", SYSTEM_BUNDLE,
+                 s->trust->count);
+}
 
 int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out)
 {
     *out = NULL;
-    return rt__fail(rt, RT_ETLS, "https is not supported by this build yet (plain http only)");
+    struct rt__tls_state *s = state_of(rt);
+    if (!s)
+        return rt__fail(rt, RT_ENOMEM, "out of memory");
+    if (!s->trust && !s->error)
+        choose(rt, s);
+    if (s->error < 0)
+        return rt__fail(rt, s->error, "%s", s->desc);
+    *out = s->trust;
+    return 0;
 }
 
 void rt__tls_free(rt_runtime *rt)
 {
-    (void)rt;
+    if (!rt->tls)
+        return;
+    rt_tls_trust_free(rt->tls->trust);
+    rt__free(rt->tls);
+    rt->tls = NULL;
 }
 
 const char *rt_trust_store_description(rt_runtime *rt)
 {
-    (void)rt;
-    return "none (https not supported by this build yet)";
+    if (rt->cfg.insecure)
+        return "none: certificate verification disabled (insecure)";
+    struct rt__tls_state *s = state_of(rt);
+    if (!s)
+        return "unknown (out of memory)";
+    if (!s->trust && !s->error)
+        choose(rt, s);
+    return s->desc;
 }

@@ -5,13 +5,15 @@
 # A test whose first line is "// node: yes" also runs under node (when installed) against
 # the same expected file, so an expected file cannot lock in a wrong answer. A line
 # "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options. The local test server runs for the
-# whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2). Ends with "N passed, N failed".
+# whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2; HTTPS listeners with certificates
+# made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends). Ends with "N passed, N failed".
 B="$1"
 shift
 RTJS="$B/rtjs"
 DIR=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
-python3 "$DIR/server/testserver.py" --port-file "$tmp/ports" &
+"$DIR/certs/make-certs.sh" "$tmp/certs"
+python3 "$DIR/server/testserver.py" --port-file "$tmp/ports" --certs "$tmp/certs" &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 i=0
@@ -19,7 +21,16 @@ while [ ! -s "$tmp/ports" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 [ -s "$tmp/ports" ] || { echo "run-js: the test server did not start"; exit 1; }
 TEST_HTTP_PORT=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http=//p')
 TEST_HTTP_PORT2=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http2=//p')
-export TEST_HTTP_PORT TEST_HTTP_PORT2
+port_of() { tr ' ' '\n' < "$tmp/ports" | sed -n "s/^$1=//p"; }
+TEST_HTTPS_PORT=$(port_of https)
+TEST_HTTPS_EXPIRED_PORT=$(port_of https_expired)
+TEST_HTTPS_WRONGHOST_PORT=$(port_of https_wronghost)
+TEST_HTTPS_SELFSIGNED_PORT=$(port_of https_selfsigned)
+TEST_HTTPS_HANGUP_PORT=$(port_of https_hangup)
+# the test CA is trusted through RT_CA_FILE (a named source: it must exist and decode)
+RT_CA_FILE="$tmp/certs/ca.pem"
+export TEST_HTTP_PORT TEST_HTTP_PORT2 TEST_HTTPS_PORT TEST_HTTPS_EXPIRED_PORT \
+    TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE
 NODE=$(command -v node || true)
 
 pass=0

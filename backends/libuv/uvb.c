@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "rt_internal.h"
+#include "runtime_tls.h"
 
 #define RBUF_SIZE 65536
 
@@ -48,6 +49,12 @@ struct uvb_conn {
     size_t head_len, head_cap;
     rt_http1_parser p;
     struct uvb_conn *next;                 /* idle list */
+    /* https: BearSSL driven as a state machine (lib/tls.c pump) */
+    rt_tls_conn *tls;                      /* owned, NULL for plain http */
+    size_t app_off;                        /* request bytes (head + body) given to the engine */
+    char *wbuf;                            /* owned: records being written */
+    int writing;
+    int app_done;                          /* whole request encrypted and flushed */
 };
 
 /* Lives in rt_breq.backend_data (core memory, zeroed by the core). */
@@ -119,8 +126,10 @@ static void next_queued(struct uvb_state *s)
 
 static void maybe_free(struct uvb_conn *c)
 {
-    if (c->open_handles > 0 || c->gai_pending)
+    if (c->open_handles > 0 || c->gai_pending || c->writing)
         return;
+    rt__free(c->tls);
+    rt__free(c->wbuf);
     rt__free(c->origin);
     rt__free(c->head);
     rt__free(c);
@@ -240,7 +249,7 @@ static void finish(struct uvb_conn *c, size_t leftover)
 {
     struct uvb_state *s = c->s;
     struct uvb_req *ur = c->r;
-    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse;
+    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse && !c->tls;
     c->r = NULL;
     ur->c = NULL;
     uv_timer_stop(&c->timer);
@@ -376,6 +385,132 @@ static void head_bytes(struct uvb_conn *c, const char *data, size_t len)
     rt__free(own);
 }
 
+/* Plaintext response bytes (straight from the socket, or decrypted). */
+static void process(struct uvb_conn *c, const char *data, size_t n)
+{
+    c->got_bytes = 1;
+    if (c->state == C_BODY) {
+        arm(c, c->r->req->body_timeout_ms);
+        body_bytes(c, data, n);
+    } else {
+        head_bytes(c, data, n);
+    }
+}
+
+static void tls_pump(struct uvb_conn *c);
+
+static void on_tls_write(uv_write_t *w, int status)
+{
+    struct uvb_conn *c = w->data;
+    c->writing = 0;
+    rt__free(c->wbuf);
+    c->wbuf = NULL;
+    if (c->state == C_CLOSING || !c->r) {
+        maybe_free(c);
+        return;
+    }
+    if (status < 0) {
+        fail(c, map_uv(status), "send to %s:%u: %s", c->r->req->host, c->r->req->port,
+             uv_strerror(status));
+        return;
+    }
+    tls_pump(c);
+}
+
+/* The TLS engine's failure (or an EOF it did not expect) as the request's error. */
+static void tls_failed(struct uvb_conn *c, int eof)
+{
+    char msg[256];
+    rt_breq *req = c->r->req;
+    int code = rt_tls_error(c->tls, eof, msg, sizeof msg);
+    if (!c->app_done && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
+        code = RT_ETLS_HANDSHAKE;          /* the server went away mid-handshake */
+    fail(c, code, "%s:%u: %s", req->host, req->port, msg);
+}
+
+/* Move bytes between the engine, the socket and the HTTP codec until nothing moves:
+   request bytes in (from the core's memory), records out (one uv_write at a time),
+   decrypted response bytes to the codec. */
+static void tls_pump(struct uvb_conn *c)
+{
+    for (;;) {
+        if (c->state == C_CLOSING || !c->r)
+            return;
+        rt_breq *req = c->r->req;
+        int moved = 0;
+        size_t total = req->head_len + req->body_len;
+        while (c->app_off < total) {
+            const uint8_t *src = c->app_off < req->head_len
+                                     ? (const uint8_t *)req->head + c->app_off
+                                     : req->body + (c->app_off - req->head_len);
+            size_t want = c->app_off < req->head_len ? req->head_len - c->app_off
+                                                     : total - c->app_off;
+            size_t n = rt_tls_app_out(c->tls, src, want);
+            if (n == 0)
+                break;
+            c->app_off += n;
+            moved = 1;
+            if (c->app_off == total)
+                rt_tls_flush(c->tls);
+        }
+        if (!c->writing) {
+            size_t len;
+            const uint8_t *rec = rt_tls_out(c->tls, &len);
+            if (len) {
+                c->wbuf = rt__malloc(len);
+                if (!c->wbuf) {
+                    fail(c, RT_ENOMEM, "out of memory");
+                    return;
+                }
+                memcpy(c->wbuf, rec, len);
+                rt_tls_out_ack(c->tls, len);
+                uv_buf_t b = uv_buf_init(c->wbuf, (unsigned)len);
+                c->write.data = c;
+                c->writing = 1;
+                int r = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_tls_write);
+                if (r < 0) {
+                    c->writing = 0;
+                    fail(c, map_uv(r), "send to %s:%u: %s", req->host, req->port, uv_strerror(r));
+                    return;
+                }
+                if (c->app_off == total && !c->app_done) {
+                    c->app_done = 1;
+                    arm(c, req->headers_timeout_ms);
+                }
+                moved = 1;
+            }
+        }
+        size_t alen;
+        const uint8_t *app = rt_tls_app_in(c->tls, &alen);
+        if (alen) {
+            /* copy: processing may emit, and emit may close this connection */
+            char tmp[16384];
+            size_t n = alen < sizeof tmp ? alen : sizeof tmp;
+            memcpy(tmp, app, n);
+            rt_tls_app_in_ack(c->tls, n);
+            process(c, tmp, n);
+            moved = 1;
+        }
+        if (c->state == C_CLOSING || !c->r)
+            return;
+        if (rt_tls_closed(c->tls)) {
+            if (rt_tls_clean_close(c->tls) && c->p.head_done) {
+                int code = rt_http1_on_eof(&c->p);   /* close_notify */
+                if (code == 0)
+                    finish(c, 0);
+                else
+                    fail(c, code, "%s:%u closed the connection before the body ended",
+                         req->host, req->port);
+            } else {
+                tls_failed(c, 0);
+            }
+            return;
+        }
+        if (!moved)
+            return;
+    }
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct uvb_conn *c = stream->data;
@@ -386,6 +521,14 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     rt_breq *req = c->r->req;
+    if (c->tls && nread == UV_EOF) {
+        /* EOF without close_notify: fine only where no length promised more */
+        if (c->p.head_done && c->p.framing == RT_HTTP1_BODY_CLOSE && !rt_tls_closed(c->tls))
+            finish(c, 0);
+        else
+            tls_failed(c, 1);
+        return;
+    }
     if (nread < 0) {
         if (nread == UV_EOF) {
             int code = rt_http1_on_eof(&c->p);
@@ -400,13 +543,26 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         }
         return;
     }
-    c->got_bytes = 1;
-    if (c->state == C_BODY) {
-        arm(c, req->body_timeout_ms);
-        body_bytes(c, buf->base, (size_t)nread);
-    } else {
-        head_bytes(c, buf->base, (size_t)nread);
+    if (c->tls) {
+        size_t off = 0, n = (size_t)nread;
+        while (off < n && c->state != C_CLOSING && c->r) {
+            size_t took = rt_tls_in(c->tls, (const uint8_t *)buf->base + off, n - off);
+            off += took;
+            tls_pump(c);
+            if (took == 0 && (c->state == C_CLOSING || !c->r || rt_tls_closed(c->tls)))
+                break;
+            if (took == 0 && off < n) {
+                /* the engine wants its app data consumed first: pump did that; retry */
+                took = rt_tls_in(c->tls, (const uint8_t *)buf->base + off, n - off);
+                if (took == 0)
+                    break;
+                off += took;
+                tls_pump(c);
+            }
+        }
+        return;
     }
+    process(c, buf->base, (size_t)nread);
 }
 
 /* ---- writing ---- */
@@ -431,6 +587,21 @@ static void send_request(struct uvb_conn *c)
     rt_http1_parser_init(&c->p, req->is_head, &req->limits);
     c->state = C_HEAD;
     c->got_bytes = 0;
+    if (req->tls) {
+        /* the handshake runs first: the connect timeout covers it, then headers' */
+        c->tls = rt__malloc(rt_tls_conn_size());
+        int r = c->tls ? rt_tls_conn_init(c->tls, req->trust, req->insecure, req->host) : RT_ENOMEM;
+        if (r < 0) {
+            fail(c, r, "TLS set-up for %s failed: %s", req->host, rt_strerror(r));
+            return;
+        }
+        c->app_off = 0;
+        c->app_done = 0;
+        c->reading = 1;
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+        tls_pump(c);
+        return;
+    }
     arm(c, req->headers_timeout_ms);
     uv_buf_t bufs[2] = {uv_buf_init((char *)req->head, (unsigned)req->head_len),
                         uv_buf_init((char *)req->body, (unsigned)req->body_len)};
@@ -663,8 +834,6 @@ static void uvb_destroy(void *state)
 static int uvb_start(void *state, rt_breq *req)
 {
     struct uvb_state *s = state;
-    if (req->tls)
-        return RT_ETLS;                    /* https: not built yet (docs/tls.md) */
     struct uvb_req *ur = req->backend_data;
     memset(ur, 0, sizeof *ur);
     ur->req = req;
@@ -756,7 +925,7 @@ static int uvb_alive(void *state)
 const rt_backend rt_backend_libuv = {
     RT_BACKEND_VERSION,                    /* version */
     "libuv",                               /* name */
-    RT_BACKEND_CAP_POOL | RT_BACKEND_CAP_HOST_LOOP, /* caps */
+    RT_BACKEND_CAP_POOL | RT_BACKEND_CAP_HOST_LOOP | RT_BACKEND_CAP_TLS, /* caps */
     sizeof(struct uvb_state),              /* state_size */
     sizeof(struct uvb_req),                /* request_size */
     uvb_create,                            /* create */

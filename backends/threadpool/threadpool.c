@@ -33,7 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bearssl.h>
+
 #include "rt_internal.h"
+#include "runtime_tls.h"
 
 #define CHUNK 65536                        /* body bytes per read / per DATA event */
 #define MAX_QUEUED (1u << 20)              /* unemitted bytes per request before the worker waits */
@@ -54,6 +57,8 @@ struct tp_job {
     char *origin;
     uint16_t port;
     uint8_t is_head, reuse, retry_stale;
+    uint8_t tls, insecure;
+    const struct rt_tls_trust *trust;      /* the runtime's, read-only */
     uint32_t connect_ms, headers_ms, body_ms;
     rt_http1_limits limits;
     struct tp_job *next;                   /* run queue link */
@@ -371,7 +376,71 @@ static int dial(struct tp_job *j, char *msg, size_t msglen)
 }
 
 /* Send head + body from the core's memory (no copy). 0 or a negative code. */
-static int send_request(struct tp_job *j, int fd)
+/* The byte transport of one exchange: the socket, or BearSSL's blocking wrapper over
+   it (https). Deadlines are set by the caller before each phase. */
+struct tp_io {
+    int fd;
+    rt_tls_conn *tls;                      /* owned (rt__malloc), NULL for plain http */
+    br_sslio_context ioc;
+    uint64_t deadline;
+    int timed_out, eof, err;
+};
+
+static int tls_sock_read(void *ctx, unsigned char *buf, size_t len)
+{
+    struct tp_io *io = ctx;
+    if (!wait_fd(io->fd, POLLIN, io->deadline)) {
+        io->timed_out = 1;
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = recv(io->fd, buf, len, 0);
+        if (n > 0)
+            return (int)n;
+        if (n == 0) {
+            io->eof = 1;
+            return -1;
+        }
+        if (errno != EINTR) {
+            io->err = errno;
+            return -1;
+        }
+    }
+}
+
+static int tls_sock_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    struct tp_io *io = ctx;
+    if (!wait_fd(io->fd, POLLOUT, io->deadline)) {
+        io->timed_out = 1;
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = send(io->fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0)
+            return (int)n;
+        if (errno != EINTR) {
+            io->err = errno;
+            return -1;
+        }
+    }
+}
+
+/* A TLS failure as our code: I/O errors and timeouts keep their own codes. */
+static int tls_fail(struct tp_io *io, int handshake, char *msg, size_t msglen)
+{
+    if (io->timed_out)
+        return RT_ETIMEDOUT;
+    if (io->err)
+        return map_errno(io->err);
+    int code = rt_tls_error(io->tls, io->eof, msg, msglen);
+    if (handshake && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
+        code = RT_ETLS_HANDSHAKE;          /* the server went away mid-handshake */
+    return code;
+}
+
+/* Send head + body from the core's memory (no copy for plain http). 0 or a code. */
+static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t msglen)
 {
     pthread_mutex_lock(&j->sh->mu);
     if (j->cancelled) {
@@ -381,27 +450,37 @@ static int send_request(struct tp_job *j, int fd)
     j->sending = 1;
     rt_breq *req = j->req;
     pthread_mutex_unlock(&j->sh->mu);
-    struct iovec iov[2] = {{(void *)req->head, req->head_len},
-                           {(void *)req->body, req->body_len}};
-    int cnt = req->body_len ? 2 : 1, idx = 0, rc = 0;
-    while (idx < cnt) {
-        struct msghdr mh = {0};
-        mh.msg_iov = iov + idx;
-        mh.msg_iovlen = (size_t)(cnt - idx);
-        ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = map_errno(errno);
-            break;
-        }
-        while (idx < cnt && (size_t)n >= iov[idx].iov_len) {
-            n -= (ssize_t)iov[idx].iov_len;
-            idx++;
-        }
-        if (idx < cnt) {
-            iov[idx].iov_base = (char *)iov[idx].iov_base + n;
-            iov[idx].iov_len -= (size_t)n;
+    int rc = 0;
+    if (io->tls) {
+        /* the handshake runs inside the first write: the connect deadline covers it */
+        io->deadline = j->connect_ms ? now_ms() + j->connect_ms : 0;
+        if (br_sslio_write_all(&io->ioc, req->head, req->head_len) < 0 ||
+            (req->body_len && br_sslio_write_all(&io->ioc, req->body, req->body_len) < 0) ||
+            br_sslio_flush(&io->ioc) < 0)
+            rc = tls_fail(io, 1, msg, msglen);
+    } else {
+        struct iovec iov[2] = {{(void *)req->head, req->head_len},
+                               {(void *)req->body, req->body_len}};
+        int cnt = req->body_len ? 2 : 1, idx = 0;
+        while (idx < cnt) {
+            struct msghdr mh = {0};
+            mh.msg_iov = iov + idx;
+            mh.msg_iovlen = (size_t)(cnt - idx);
+            ssize_t n = sendmsg(io->fd, &mh, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                rc = map_errno(errno);
+                break;
+            }
+            while (idx < cnt && (size_t)n >= iov[idx].iov_len) {
+                n -= (ssize_t)iov[idx].iov_len;
+                idx++;
+            }
+            if (idx < cnt) {
+                iov[idx].iov_base = (char *)iov[idx].iov_base + n;
+                iov[idx].iov_len -= (size_t)n;
+            }
         }
     }
     pthread_mutex_lock(&j->sh->mu);
@@ -413,13 +492,24 @@ static int send_request(struct tp_job *j, int fd)
     return rc;
 }
 
-/* recv with a deadline: >0 bytes, 0 EOF, or a negative code (RT_ETIMEDOUT = deadline). */
-static ssize_t recv_until(int fd, char *buf, size_t len, uint64_t deadline)
+/* Read with a deadline: >0 bytes, 0 end of stream (EOF, or TLS close_notify), or a
+   negative code (RT_ETIMEDOUT = deadline; RT_ETLS_TRUNCATED = TLS without close_notify). */
+static ssize_t recv_until(struct tp_io *io, char *buf, size_t len, uint64_t deadline,
+                          char *msg, size_t msglen)
 {
-    if (!wait_fd(fd, POLLIN, deadline))
+    if (io->tls) {
+        io->deadline = deadline;
+        int n = br_sslio_read(&io->ioc, buf, len);
+        if (n > 0)
+            return n;
+        if (rt_tls_clean_close(io->tls) && !io->eof && !io->err && !io->timed_out)
+            return 0;                      /* close_notify */
+        return tls_fail(io, 0, msg, msglen);
+    }
+    if (!wait_fd(io->fd, POLLIN, deadline))
         return RT_ETIMEDOUT;
     for (;;) {
-        ssize_t n = recv(fd, buf, len, 0);
+        ssize_t n = recv(io->fd, buf, len, 0);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -479,13 +569,21 @@ static int post_body(struct tp_job *j, rt_http1_parser *p, char *buf, size_t len
 
 /* One exchange on fd. Returns 0 (done; *reusable says whether fd may be pooled), or a
    negative code with msg; RT_ECLOSED with *nothing = 1 means no response byte came. */
-static int exchange(struct tp_job *j, int fd, int *reusable, int *nothing, char *msg, size_t msglen)
+static int exchange(struct tp_job *j, struct tp_io *io, int *reusable, int *nothing, char *msg,
+                    size_t msglen)
 {
     *reusable = 0;
     *nothing = 1;
-    int rc = send_request(j, fd);
+    msg[0] = '\0';
+    int rc = send_request(j, io, msg, msglen);
     if (rc < 0) {
-        snprintf(msg, msglen, "send to %s:%u: %s", j->host, j->port, rt_strerror(rc));
+        if (!msg[0])
+            snprintf(msg, msglen, "send to %s:%u: %s", j->host, j->port, rt_strerror(rc));
+        else {
+            char tmp[512];
+            snprintf(tmp, sizeof tmp, "%s:%u: %s", j->host, j->port, msg);
+            snprintf(msg, msglen, "%s", tmp);
+        }
         return rc;
     }
     rt_http1_parser p;
@@ -510,7 +608,7 @@ static int exchange(struct tp_job *j, int fd, int *reusable, int *nothing, char 
             head = nb;
             cap = ncap;
         }
-        ssize_t n = recv_until(fd, head + len, cap - len, deadline);
+        ssize_t n = recv_until(io, head + len, cap - len, deadline, msg, msglen);
         if (n == RT_ETIMEDOUT) {
             rt__free(head);
             snprintf(msg, msglen, "no response head from %s:%u within %u ms", j->host, j->port,
@@ -520,7 +618,10 @@ static int exchange(struct tp_job *j, int fd, int *reusable, int *nothing, char 
         if (n < 0 || (n == 0 && len == 0)) {
             rt__free(head);
             int code = n < 0 ? (int)n : RT_ECLOSED;
-            snprintf(msg, msglen, "%s:%u: %s", j->host, j->port, rt_strerror(code));
+            if (code == RT_ETLS_TRUNCATED && len == 0)
+                code = RT_ECLOSED;
+            if (!msg[0] || code == RT_ECLOSED)
+                snprintf(msg, msglen, "%s:%u: %s", j->host, j->port, rt_strerror(code));
             return code;
         }
         if (n == 0) {
@@ -612,9 +713,16 @@ static int exchange(struct tp_job *j, int fd, int *reusable, int *nothing, char 
         if (!chunk)
             return RT_ENOMEM;
         uint64_t bdl = j->body_ms ? now_ms() + j->body_ms : 0;
-        ssize_t n = recv_until(fd, chunk, CHUNK, bdl);
+        ssize_t n = recv_until(io, chunk, CHUNK, bdl, msg, msglen);
+        if (n == RT_ETLS_TRUNCATED && p.framing == RT_HTTP1_BODY_CLOSE)
+            n = 0;                         /* no length promised more: the end */
         if (n <= 0) {
             rt__free(chunk);
+            if (n == RT_ETLS_TRUNCATED) {
+                snprintf(msg, msglen, "%s:%u closed the TLS connection without close_notify "
+                         "before the body ended", j->host, j->port);
+                return (int)n;
+            }
             if (n == RT_ETIMEDOUT) {
                 snprintf(msg, msglen, "%s:%u sent nothing for %u ms inside the body", j->host,
                          j->port, j->body_ms);
@@ -641,7 +749,7 @@ static int exchange(struct tp_job *j, int fd, int *reusable, int *nothing, char 
         }
         leftover += (size_t)n - used;
     }
-    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse;
+    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse && !io->tls;
     return 0;
 }
 
@@ -673,8 +781,21 @@ static void run_job(struct tp_job *j)
             conn_close(j, fd);
             return;
         }
-        int reusable = 0, nothing = 0;
-        int rc = exchange(j, fd, &reusable, &nothing, msg, sizeof msg);
+        int reusable = 0, nothing = 0, rc = 0;
+        struct tp_io io = {0};
+        io.fd = fd;
+        if (j->tls) {
+            io.tls = rt__malloc(rt_tls_conn_size());
+            rc = !io.tls ? RT_ENOMEM : rt_tls_conn_init(io.tls, j->trust, j->insecure, j->host);
+            if (rc == 0)
+                br_sslio_init(&io.ioc, rt_tls_engine(io.tls), tls_sock_read, &io, tls_sock_write,
+                              &io);
+            else
+                snprintf(msg, sizeof msg, "TLS set-up for %s failed: %s", j->host, rt_strerror(rc));
+        }
+        if (rc == 0)
+            rc = exchange(j, &io, &reusable, &nothing, msg, sizeof msg);
+        rt__free(io.tls);
         pthread_mutex_lock(&j->sh->mu);
         j->fd = -1;
         pthread_mutex_unlock(&j->sh->mu);
@@ -817,8 +938,6 @@ static int tp_start(void *state, rt_breq *req)
 {
     struct tp_state *s = state;
     struct tp_shared *sh = s->sh;
-    if (req->tls)
-        return RT_ETLS;                    /* https: not built yet (docs/tls.md) */
     struct tp_job *j = rt__calloc(1, sizeof *j);
     if (!j)
         return RT_ENOMEM;
@@ -842,6 +961,9 @@ static int tp_start(void *state, rt_breq *req)
     j->headers_ms = req->headers_timeout_ms;
     j->body_ms = req->body_timeout_ms;
     j->limits = req->limits;
+    j->tls = req->tls;
+    j->insecure = req->insecure;
+    j->trust = req->trust;
     *(struct tp_job **)req->backend_data = j;
     pthread_mutex_lock(&sh->mu);
     if (sh->qtail)
@@ -964,7 +1086,7 @@ static void tp_wakeup(void *state)
 const rt_backend rt_backend_threadpool = {
     RT_BACKEND_VERSION,                    /* version */
     "threadpool",                          /* name */
-    RT_BACKEND_CAP_POOL,                   /* caps */
+    RT_BACKEND_CAP_POOL | RT_BACKEND_CAP_TLS, /* caps */
     sizeof(struct tp_state),               /* state_size */
     sizeof(struct tp_job *),               /* request_size */
     tp_create,                             /* create */

@@ -33,6 +33,7 @@ import os
 import resource
 import signal
 import socket
+import ssl
 import struct
 import sys
 import urllib.parse
@@ -311,7 +312,8 @@ async def serve_conn(reader, writer):
             STATS["requests_total"] += 1
             if not await handle(req, reader, writer):
                 break
-    except (ConnectionError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
+    except (ConnectionError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError,
+            ssl.SSLError, OSError):
         pass
     finally:
         STATS["connections_open"] -= 1
@@ -324,15 +326,37 @@ async def serve_conn(reader, writer):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--certs", help="directory made by tests/certs/make-certs.sh: adds HTTPS listeners")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     servers = [await asyncio.start_server(serve_conn, "127.0.0.1", 0, backlog=16384, limit=4 << 20)
                for _ in range(2)]
     ports = [s.sockets[0].getsockname()[1] for s in servers]
+    line = "http=%d http2=%d" % (ports[0], ports[1])
+    if args.certs:
+        for name, cert in (("https", "server"), ("https_expired", "expired"),
+                           ("https_wronghost", "wronghost"), ("https_selfsigned", "selfsigned")):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.load_cert_chain(os.path.join(args.certs, cert + ".pem"), os.path.join(args.certs, cert + ".key"))
+            ctx.set_alpn_protocols(["http/1.1"])
+            srv = await asyncio.start_server(serve_conn, "127.0.0.1", 0, ssl=ctx, backlog=4096, limit=4 << 20)
+            servers.append(srv)
+            line += " %s=%d" % (name, srv.sockets[0].getsockname()[1])
+
+        async def hangup(reader, writer):
+            # reads the ClientHello, then closes: a server that dies mid-handshake
+            try:
+                await reader.read(1024)
+            finally:
+                writer.close()
+        srv = await asyncio.start_server(hangup, "127.0.0.1", 0)
+        servers.append(srv)
+        line += " https_hangup=%d" % srv.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
-        f.write("http=%d http2=%d\n" % (ports[0], ports[1]))
+        f.write(line + "\n")
     os.rename(tmp, args.port_file)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,0 +1,338 @@
+/*
+ * tls.c - BearSSL glue shared by the backends: a client connection (full client profile,
+ * TLS 1.2, SNI for host names and never for IP literals, ALPN "http/1.1"), certificate
+ * verification through br_x509_minimal wrapped by a small X.509 class of ours that adds
+ * what the minimal engine lacks - checking an IP-literal host against the end-entity
+ * certificate's iPAddress subjectAltName entries (a bounded DER walker) - and, only in the
+ * runtime's explicit insecure mode, skipping verification while still extracting the
+ * server key. BearSSL error numbers become our codes here and nowhere else. The pump
+ * functions expose the engine's buf/ack interface to non-blocking backends; nothing here
+ * calls br_sslio (the blocking wrapper is the thread-pool backend's business).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <bearssl.h>
+
+#include "rt_internal.h"
+#include "runtime_tls.h"
+
+#define EE_MAX 16384                       /* end-entity certificate bytes we keep */
+
+const br_x509_trust_anchor *rt__tls_anchors(const rt_tls_trust *t, size_t *count);
+
+typedef struct x509_wrap {
+    const br_x509_class *vtable;           /* first: BearSSL calls through it */
+    br_x509_minimal_context minimal;
+    int insecure;
+    int ip_host;
+    uint8_t ip[16];
+    size_t iplen;
+    int index;                             /* certificate number in the chain */
+    uint8_t ee[EE_MAX];
+    size_t ee_len;
+    int ee_over;
+    br_x509_decoder_context dec;           /* insecure mode: the key without validation */
+} x509_wrap;
+
+struct rt_tls_conn {
+    br_ssl_client_context sc;
+    x509_wrap x;
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+/* ---- a bounded DER walker for subjectAltName iPAddress ---- */
+
+/* Read one TLV from [*p, end). 0 ok, -1 malformed. */
+static int der_next(const uint8_t **p, const uint8_t *end, int *tag, const uint8_t **val,
+                    size_t *len)
+{
+    const uint8_t *q = *p;
+    if (end - q < 2)
+        return -1;
+    *tag = *q++;
+    size_t n = *q++;
+    if (n & 0x80) {
+        int k = (int)(n & 0x7f);
+        if (k == 0 || k > 4 || end - q < k)
+            return -1;
+        n = 0;
+        while (k--)
+            n = (n << 8) | *q++;
+    }
+    if ((size_t)(end - q) < n)
+        return -1;
+    *val = q;
+    *len = n;
+    *p = q + n;
+    return 0;
+}
+
+/* 1 if the certificate's subjectAltName holds the iPAddress ip[0..iplen). */
+int rt__x509_has_ip(const uint8_t *cert, size_t certlen, const uint8_t *ip, size_t iplen)
+{
+    static const uint8_t san_oid[] = {0x55, 0x1d, 0x11};
+    const uint8_t *p = cert, *end = cert + certlen, *v;
+    size_t n;
+    int tag;
+    if (der_next(&p, end, &tag, &v, &n) < 0 || tag != 0x30)
+        return 0;                          /* Certificate */
+    p = v;
+    end = v + n;
+    if (der_next(&p, end, &tag, &v, &n) < 0 || tag != 0x30)
+        return 0;                          /* tbsCertificate */
+    const uint8_t *t = v, *tend = v + n;
+    while (t < tend) {
+        if (der_next(&t, tend, &tag, &v, &n) < 0)
+            return 0;
+        if (tag != 0xa3)                   /* [3] extensions */
+            continue;
+        const uint8_t *e = v, *eend = v + n;
+        if (der_next(&e, eend, &tag, &v, &n) < 0 || tag != 0x30)
+            return 0;
+        e = v;
+        eend = v + n;
+        while (e < eend) {                 /* Extension ::= SEQ { OID, [BOOL], OCTET STRING } */
+            if (der_next(&e, eend, &tag, &v, &n) < 0 || tag != 0x30)
+                return 0;
+            const uint8_t *x = v, *xend = v + n, *oid, *val;
+            size_t oidlen, vallen;
+            if (der_next(&x, xend, &tag, &oid, &oidlen) < 0 || tag != 0x06)
+                return 0;
+            if (der_next(&x, xend, &tag, &val, &vallen) < 0)
+                return 0;
+            if (tag == 0x01 && der_next(&x, xend, &tag, &val, &vallen) < 0)
+                return 0;
+            if (tag != 0x04 || oidlen != sizeof san_oid || memcmp(oid, san_oid, oidlen) != 0)
+                continue;
+            const uint8_t *g = val, *gend = val + vallen;
+            if (der_next(&g, gend, &tag, &v, &n) < 0 || tag != 0x30)
+                return 0;                  /* GeneralNames */
+            g = v;
+            gend = v + n;
+            while (g < gend) {
+                if (der_next(&g, gend, &tag, &v, &n) < 0)
+                    return 0;
+                if (tag == 0x87 && n == iplen && memcmp(v, ip, iplen) == 0)
+                    return 1;              /* [7] iPAddress */
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the X.509 wrapper class ---- */
+
+static void xw_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    w->index = 0;
+    w->ee_len = 0;
+    w->ee_over = 0;
+    if (!w->insecure)
+        w->minimal.vtable->start_chain(&w->minimal.vtable, w->ip_host ? NULL : server_name);
+}
+
+static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    if (w->insecure) {
+        if (w->index == 0)
+            br_x509_decoder_init(&w->dec, NULL, NULL);
+        return;
+    }
+    w->minimal.vtable->start_cert(&w->minimal.vtable, length);
+}
+
+static void xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    if (w->index == 0) {
+        if (w->ee_len + len <= EE_MAX) {
+            memcpy(w->ee + w->ee_len, buf, len);
+            w->ee_len += len;
+        } else {
+            w->ee_over = 1;
+        }
+        if (w->insecure)
+            br_x509_decoder_push(&w->dec, buf, len);
+    }
+    if (!w->insecure)
+        w->minimal.vtable->append(&w->minimal.vtable, buf, len);
+}
+
+static void xw_end_cert(const br_x509_class **ctx)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    if (!w->insecure)
+        w->minimal.vtable->end_cert(&w->minimal.vtable);
+    w->index++;
+}
+
+static unsigned xw_end_chain(const br_x509_class **ctx)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    if (w->insecure)
+        return br_x509_decoder_get_pkey(&w->dec) ? 0 : BR_ERR_X509_BAD_SERVER_NAME;
+    unsigned r = w->minimal.vtable->end_chain(&w->minimal.vtable);
+    if (r == 0 && w->ip_host &&
+        (w->ee_over || !rt__x509_has_ip(w->ee, w->ee_len, w->ip, w->iplen)))
+        return BR_ERR_X509_BAD_SERVER_NAME;
+    return r;
+}
+
+static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    x509_wrap *w = (x509_wrap *)ctx;
+    if (w->insecure) {
+        if (usages)
+            *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+        return br_x509_decoder_get_pkey(&w->dec);
+    }
+    return w->minimal.vtable->get_pkey(&w->minimal.vtable, usages);
+}
+
+static const br_x509_class xw_class = {
+    sizeof(x509_wrap), xw_start_chain, xw_start_cert, xw_append, xw_end_cert, xw_end_chain,
+    xw_get_pkey};
+
+/* ---- connections ---- */
+
+size_t rt_tls_conn_size(void)
+{
+    return sizeof(struct rt_tls_conn);
+}
+
+int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, const char *host)
+{
+    static const char *alpn[] = {"http/1.1"};
+    size_t n = 0;
+    const br_x509_trust_anchor *tas = rt__tls_anchors(trust, &n);
+    if (!insecure && !n)
+        return RT_ETRUST_STORE;
+    memset(c, 0, sizeof *c);
+    br_ssl_client_init_full(&c->sc, &c->x.minimal, tas, n);
+    c->x.vtable = &xw_class;
+    c->x.insecure = insecure;
+    if (inet_pton(AF_INET, host, c->x.ip) == 1) {
+        c->x.ip_host = 1;
+        c->x.iplen = 4;
+    } else if (inet_pton(AF_INET6, host, c->x.ip) == 1) {
+        c->x.ip_host = 1;
+        c->x.iplen = 16;
+    }
+    br_ssl_engine_set_x509(&c->sc.eng, &c->x.vtable);
+    br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
+    br_ssl_engine_set_protocol_names(&c->sc.eng, alpn, 1);
+    /* SNI only for names; the engine seeds itself from the system RNG */
+    if (!br_ssl_client_reset(&c->sc, c->x.ip_host ? NULL : host, 0))
+        return RT_ETLS;
+    return 0;
+}
+
+void *rt_tls_engine(rt_tls_conn *c)
+{
+    return &c->sc.eng;
+}
+
+int rt_tls_error(rt_tls_conn *c, int eof_early, char *msg, size_t msglen)
+{
+    int e = br_ssl_engine_last_error(&c->sc.eng);
+    int hs = !(br_ssl_engine_current_state(&c->sc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) &&
+             e != BR_ERR_OK;
+    int code;
+    const char *what;
+    if (e == BR_ERR_X509_EXPIRED) {
+        code = RT_ECERT_EXPIRED;
+        what = "certificate expired or not yet valid";
+    } else if (e == BR_ERR_X509_BAD_SERVER_NAME) {
+        code = RT_ECERT_NAME_MISMATCH;
+        what = "certificate does not match the host name";
+    } else if (e >= 32 && e < 64) {        /* BR_ERR_X509_* */
+        code = RT_ECERT_UNTRUSTED;
+        what = "certificate not trusted";
+    } else if (e == BR_ERR_OK || e == BR_ERR_IO) {
+        code = eof_early ? RT_ETLS_TRUNCATED : RT_ETLS;
+        what = eof_early ? "connection closed without TLS close_notify" : "TLS I/O error";
+    } else if (hs || e < 32) {
+        code = RT_ETLS_HANDSHAKE;
+        what = "TLS handshake failed";
+    } else {
+        code = RT_ETLS;
+        what = "TLS alert from the server";
+    }
+    if (msg && msglen)
+        snprintf(msg, msglen, "%s (BearSSL error %d)", what, e);
+    return code;
+}
+
+/* ---- the pump ---- */
+
+const uint8_t *rt_tls_out(rt_tls_conn *c, size_t *len)
+{
+    if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_SENDREC)) {
+        *len = 0;
+        return NULL;
+    }
+    return br_ssl_engine_sendrec_buf(&c->sc.eng, len);
+}
+
+void rt_tls_out_ack(rt_tls_conn *c, size_t n)
+{
+    br_ssl_engine_sendrec_ack(&c->sc.eng, n);
+}
+
+size_t rt_tls_in(rt_tls_conn *c, const uint8_t *data, size_t len)
+{
+    if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_RECVREC))
+        return 0;
+    size_t room;
+    unsigned char *buf = br_ssl_engine_recvrec_buf(&c->sc.eng, &room);
+    size_t n = len < room ? len : room;
+    memcpy(buf, data, n);
+    br_ssl_engine_recvrec_ack(&c->sc.eng, n);
+    return n;
+}
+
+const uint8_t *rt_tls_app_in(rt_tls_conn *c, size_t *len)
+{
+    if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_RECVAPP)) {
+        *len = 0;
+        return NULL;
+    }
+    return br_ssl_engine_recvapp_buf(&c->sc.eng, len);
+}
+
+void rt_tls_app_in_ack(rt_tls_conn *c, size_t n)
+{
+    br_ssl_engine_recvapp_ack(&c->sc.eng, n);
+}
+
+size_t rt_tls_app_out(rt_tls_conn *c, const uint8_t *data, size_t len)
+{
+    if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_SENDAPP))
+        return 0;
+    size_t room;
+    unsigned char *buf = br_ssl_engine_sendapp_buf(&c->sc.eng, &room);
+    size_t n = len < room ? len : room;
+    memcpy(buf, data, n);
+    br_ssl_engine_sendapp_ack(&c->sc.eng, n);
+    return n;
+}
+
+void rt_tls_flush(rt_tls_conn *c)
+{
+    br_ssl_engine_flush(&c->sc.eng, 0);
+}
+
+int rt_tls_clean_close(rt_tls_conn *c)
+{
+    return rt_tls_closed(c) && br_ssl_engine_last_error(&c->sc.eng) == BR_ERR_OK;
+}
+
+int rt_tls_closed(rt_tls_conn *c)
+{
+    return br_ssl_engine_current_state(&c->sc.eng) == BR_SSL_CLOSED;
+}
