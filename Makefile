@@ -49,7 +49,7 @@ BACKEND_SRC := $(wildcard backends/$(BACKEND)/*.c)
 JS_SRC      := $(sort $(wildcard lib/js/*.js))
 CORE_OBJ    := $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(CORE_SRC))
 BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
-GEN_OBJ     := $(B)/obj/gen/lib_js.o
+GEN_OBJ     := $(B)/obj/gen/lib_js.o $(B)/obj/gen/builtin_anchors.o
 DUK_OBJ     := $(B)/obj/duktape.o
 STATIC_LIBS := $(BEARSSL_A) $(ZLIB_A) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
 EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
@@ -89,6 +89,15 @@ $(B)/tools/js2c: tools/js2c.c
 $(B)/gen/lib_js.c: $(B)/tools/js2c $(JS_SRC)
 	@mkdir -p $(dir $@)
 	$(B)/tools/js2c $@ $(JS_SRC)
+
+# The build machine's CA bundle as DER, used when no bundle file exists at run time.
+$(B)/tools/mkanchors: tools/mkanchors.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -o $@ $< $(BEARSSL_A)
+
+$(B)/gen/builtin_anchors.c: $(B)/tools/mkanchors
+	@mkdir -p $(dir $@)
+	$(B)/tools/mkanchors $(CA_BUNDLE) $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)

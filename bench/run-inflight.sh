@@ -7,11 +7,9 @@ set -e
 cd "$(dirname "$0")/.."
 counts=${*:-"1000 10000"}
 tmp=$(mktemp -d)
-python3 tests/server/testserver.py --port-file "$tmp/ports" &
-srv=$!
-trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-while [ ! -s "$tmp/ports" ]; do sleep 0.05; done
-port=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http=//p')
+. tests/server/start.sh
+start_server "$tmp"
+port=$(port_of http)
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 url="http://127.0.0.1:$port/delay?ms=1000"
 echo "| client | in flight | all succeeded | server peak concurrent | wall (s) | peak RSS (MB) | OS threads |"

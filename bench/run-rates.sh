@@ -5,11 +5,9 @@
 set -e
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
-python3 tests/server/testserver.py --port-file "$tmp/ports" &
-srv=$!
-trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-while [ ! -s "$tmp/ports" ]; do sleep 0.05; done
-port=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http=//p')
+. tests/server/start.sh
+start_server "$tmp"
+port=$(port_of http)
 base="http://127.0.0.1:$port"
 clients="libuv threadpool node"
 cmd_of() {

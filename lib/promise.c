@@ -173,7 +173,8 @@ void rt__promise_resolve(duk_context *ctx, duk_idx_t pidx)
 
 /* ---- resolving functions: a pair sharing one "already resolved" record ---- */
 
-static duk_ret_t resolve_fn(duk_context *ctx)
+/* The resolve / reject functions of one pair: the first call of either wins. */
+static duk_ret_t resolving(duk_context *ctx, int reject)
 {
     duk_push_current_function(ctx);
     duk_get_prop_string(ctx, -1, K_ONCE);
@@ -186,26 +187,15 @@ static duk_ret_t resolve_fn(duk_context *ctx)
     duk_put_prop_string(ctx, -2, "done");
     duk_get_prop_string(ctx, -2, K_TARGET);
     duk_dup(ctx, 0);
-    rt__promise_resolve(ctx, -2);
+    if (reject)
+        settle(ctx, -2, REJECTED);
+    else
+        rt__promise_resolve(ctx, -2);
     return 0;
 }
 
-static duk_ret_t reject_fn(duk_context *ctx)
-{
-    duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, K_ONCE);
-    duk_get_prop_string(ctx, -1, "done");
-    int done = duk_get_boolean(ctx, -1);
-    duk_pop(ctx);
-    if (done)
-        return 0;
-    duk_push_true(ctx);
-    duk_put_prop_string(ctx, -2, "done");
-    duk_get_prop_string(ctx, -2, K_TARGET);
-    duk_dup(ctx, 0);
-    settle(ctx, -2, REJECTED);
-    return 0;
-}
+static duk_ret_t resolve_fn(duk_context *ctx) { return resolving(ctx, 0); }
+static duk_ret_t reject_fn(duk_context *ctx) { return resolving(ctx, 1); }
 
 /* [ ... ] -> [ ... resolve reject ] for the promise at pidx. */
 static void push_resolving_functions(duk_context *ctx, duk_idx_t pidx)

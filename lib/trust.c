@@ -2,7 +2,8 @@
  * trust.c - the trust store: PEM bundles decoded into BearSSL trust anchors (each
  * anchor's DN and key copied into memory owned by the store; the CA flag from the
  * certificate), and the per-runtime choice of source, decoded lazily on the first HTTPS
- * request. Order: rt_config.ca_file, $RT_CA_FILE, $SSL_CERT_FILE, then the system bundle.
+ * request. Order: rt_config.ca_file, $RT_CA_FILE, $SSL_CERT_FILE, the system bundle, then
+ * the build machine's bundle compiled in (tools/mkanchors) when no bundle file exists.
  * A source that is named (config or variable) but unreadable or empty is an error, never
  * skipped; only the unnamed system bundle may be missing. The store is read-only once
  * decoded and shared by every connection and worker thread.
@@ -224,6 +225,49 @@ static struct rt__tls_state *state_of(rt_runtime *rt)
     return rt->tls;
 }
 
+/* The build machine's bundle, as concatenated DER (build/<backend>/gen/builtin_anchors.c). */
+extern const size_t rt__builtin_ca_count, rt__builtin_ca_len;
+extern const unsigned char rt__builtin_ca_der[];
+
+/* Decode the built-in certificates. 0, or RT_ETRUST_STORE if there are none. */
+int rt__tls_trust_builtin(rt_tls_trust **out)
+{
+    *out = NULL;
+    rt_tls_trust *t = rt__calloc(1, sizeof *t);
+    if (!t)
+        return RT_ENOMEM;
+    size_t off = 0;
+    while (off + 4 <= rt__builtin_ca_len) {
+        /* each certificate is one DER SEQUENCE: 0x30, then a short or long length */
+        const unsigned char *p = rt__builtin_ca_der + off;
+        size_t len, hdr;
+        if (p[0] != 0x30)
+            break;
+        if (p[1] < 0x80) {
+            len = p[1];
+            hdr = 2;
+        } else {
+            int k = p[1] & 0x7f;
+            if (k < 1 || k > 3 || off + 2 + (size_t)k > rt__builtin_ca_len)
+                break;
+            len = 0;
+            for (int i = 0; i < k; i++)
+                len = (len << 8) | p[2 + i];
+            hdr = 2 + (size_t)k;
+        }
+        if (off + hdr + len > rt__builtin_ca_len)
+            break;
+        add_anchor(t, p, hdr + len);       /* an undecodable one is skipped */
+        off += hdr + len;
+    }
+    if (!t->count) {
+        rt_tls_trust_free(t);
+        return RT_ETRUST_STORE;
+    }
+    *out = t;
+    return 0;
+}
+
 static void choose(rt_runtime *rt, struct rt__tls_state *s)
 {
     const char *named = NULL, *how = NULL;
@@ -247,6 +291,19 @@ static void choose(rt_runtime *rt, struct rt__tls_state *s)
                      s->trust->count);
         return;
     }
+    FILE *probe = fopen(SYSTEM_BUNDLE, "rb");
+    if (!probe) {
+        /* no bundle file on this machine: the build machine's, compiled in */
+        s->error = rt__tls_trust_builtin(&s->trust);
+        if (s->error < 0)
+            snprintf(s->desc, sizeof s->desc, "none: %s missing and no built-in anchors",
+                     SYSTEM_BUNDLE);
+        else
+            snprintf(s->desc, sizeof s->desc, "built-in (%zu certificates from the build "
+                     "machine's bundle)", s->trust->count);
+        return;
+    }
+    fclose(probe);
     s->error = rt_tls_trust_from_file(SYSTEM_BUNDLE, &s->trust, err, sizeof err);
     if (s->error < 0)
         snprintf(s->desc, sizeof s->desc, "none: %s", err);

@@ -13,15 +13,11 @@ RTJS="$B/rtjs"
 DIR=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 "$DIR/certs/make-certs.sh" "$tmp/certs"
-python3 "$DIR/server/testserver.py" --port-file "$tmp/ports" --certs "$tmp/certs" &
-srv=$!
-trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-i=0
-while [ ! -s "$tmp/ports" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$tmp/ports" ] || { echo "run-js: the test server did not start"; exit 1; }
-TEST_HTTP_PORT=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http=//p')
-TEST_HTTP_PORT2=$(tr ' ' '\n' < "$tmp/ports" | sed -n 's/^http2=//p')
-port_of() { tr ' ' '\n' < "$tmp/ports" | sed -n "s/^$1=//p"; }
+ROOT="$DIR/.."
+. "$DIR/server/start.sh"
+start_server "$tmp" --certs "$tmp/certs"
+TEST_HTTP_PORT=$(port_of http)
+TEST_HTTP_PORT2=$(port_of http2)
 TEST_HTTPS_PORT=$(port_of https)
 TEST_HTTPS_EXPIRED_PORT=$(port_of https_expired)
 TEST_HTTPS_WRONGHOST_PORT=$(port_of https_wronghost)

@@ -15,6 +15,7 @@ var main = rt.async(function () {
     console.log('all 20 succeeded: ' + (texts.length === 20 && texts[19] === 'delayed 200'));
     console.log('server peak concurrent: ' + s.peak_inflight);
     console.log('queued, so it took at least 4 rounds: ' + (wall >= 780));
-    console.log('other origin not held up: ' + o[0] + ' ' + (o[1] < 150));
+    // held up behind the queue it would finish after all four 200 ms rounds (800 ms+)
+    console.log('other origin not held up: ' + o[0] + ' ' + (o[1] < 600));
 });
 main().then(null, function (e) { console.log('FAILED ' + e + ' ' + (e.cause && e.cause.code)); });

@@ -19,7 +19,8 @@ Endpoints (query parameters in brackets):
   /redirect?to=URL[&code=N]   /redirect-loop
   /set-cookie                 two Set-Cookie headers
   /gzip?n=N, /deflate?n=N     the pattern, compressed; /gzip-chunked?n=N
-  /close-mid-body?n=N&cut=M   announces N bytes, sends M, closes
+  /close-mid-body?n=N&cut=M[&abort=1]  announces N bytes, sends M, closes (abort: no
+                              TLS close_notify)
   /close-before-headers       closes at once;  /never: never answers;  /reset: RST
   /slow-headers               trickles the head one byte per 100 ms
   /stream-progress?n=N        streams the pattern; /stats shows stream_written
@@ -261,6 +262,8 @@ async def handle(req, reader, writer):
         n, cut = int(q.get("n", "1000")), int(q.get("cut", "100"))
         writer.write(head(200, [("Content-Length", str(n))]) + pattern(0, cut))
         await writer.drain()
+        if q.get("abort") == "1":
+            writer.transport.abort()       # over TLS: no close_notify
         return False
     elif p == "/close-before-headers":
         return False

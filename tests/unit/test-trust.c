@@ -1,0 +1,79 @@
+/*
+ * test-trust.c - the trust store: PEM decoding (several certificates, a missing final
+ * newline, garbage, empty), the built-in anchors compiled from the build machine's
+ * bundle, and the IP subjectAltName walker on a hand-built certificate.
+ */
+#include <string.h>
+
+#include "rt_internal.h"
+#include "runtime_tls.h"
+#include "test.h"
+
+int rt__tls_trust_builtin(rt_tls_trust **out);
+int rt__x509_has_ip(const uint8_t *cert, size_t certlen, const uint8_t *ip, size_t iplen);
+extern const size_t rt__builtin_ca_count;
+
+TEST(trust_builtin_anchors_decode)
+{
+    rt_tls_trust *t = NULL;
+    if (rt__builtin_ca_count == 0)
+        return;                            /* the build machine had no bundle */
+    ASSERT_EQ(rt__tls_trust_builtin(&t), 0);
+    ASSERT(rt_tls_trust_count(t) > 10);
+    ASSERT(rt_tls_trust_count(t) <= rt__builtin_ca_count);
+    rt_tls_trust_free(t);
+}
+
+TEST(trust_pem_errors)
+{
+    rt_tls_trust *t = NULL;
+    char err[256];
+    ASSERT_EQ(rt_tls_trust_from_pem("", 0, &t, err, sizeof err), RT_ETRUST_STORE);
+    const char *junk = "-----BEGIN CERTIFICATE-----\nnot base64 !!!\n-----END CERTIFICATE-----\n";
+    ASSERT_EQ(rt_tls_trust_from_pem(junk, strlen(junk), &t, err, sizeof err), RT_ETRUST_STORE);
+    ASSERT(t == NULL);
+    ASSERT_EQ(rt_tls_trust_from_file("/nonexistent/bundle.pem", &t, err, sizeof err), RT_ETRUST_STORE);
+    ASSERT(strstr(err, "/nonexistent/bundle.pem") != NULL);
+}
+
+TEST(trust_system_bundle_without_final_newline)
+{
+    FILE *f = fopen("/etc/ssl/certs/ca-certificates.crt", "rb");
+    if (!f)
+        return;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;                               /* drop the final newline(s) */
+    rt_tls_trust *t = NULL;
+    char err[256];
+    ASSERT_EQ(rt_tls_trust_from_pem(buf, n, &t, err, sizeof err), 0);
+    ASSERT(rt_tls_trust_count(t) > 10);
+    rt_tls_trust_free(t);
+}
+
+TEST(x509_ip_walker)
+{
+    /* Certificate { tbs { [3] { Extensions { Extension { subjectAltName,
+       OCTET STRING { GeneralNames { [2] "a", [7] 127.0.0.1, [7] ::1 } } } } } } } */
+    static const uint8_t cert[] = {
+        0x30, 0x31, 0x30, 0x2f, 0xa0, 0x03, 0x02, 0x01, 0x02, 0xa3, 0x28, 0x30, 0x26, 0x30,
+        0x24, 0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x1d, 0x30, 0x1b, 0x82, 0x01, 0x61, 0x87,
+        0x04, 0x7f, 0x00, 0x00, 0x01, 0x87, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01
+    };
+    uint8_t v4[4] = {127, 0, 0, 1}, other[4] = {10, 0, 0, 1};
+    uint8_t v6[16] = {0};
+    v6[15] = 1;
+    ASSERT(rt__x509_has_ip(cert, sizeof cert, v4, 4));
+    ASSERT(rt__x509_has_ip(cert, sizeof cert, v6, 16));
+    ASSERT(!rt__x509_has_ip(cert, sizeof cert, other, 4));
+    /* every truncation is rejected without reading past the end */
+    for (size_t n = 0; n < sizeof cert; n++) {
+        uint8_t *copy = malloc(n ? n : 1);
+        memcpy(copy, cert, n);
+        ASSERT(!rt__x509_has_ip(copy, n, v4, 4) || n == sizeof cert);
+        free(copy);
+    }
+}
