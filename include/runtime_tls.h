@@ -6,7 +6,12 @@
  *
  * rt_tls_conn: one client connection's TLS state (BearSSL full client profile, TLS 1.2,
  * SNI for host names, ALPN "http/1.1", certificate verification). Caller-allocated:
- * rt_tls_conn_size() bytes, zeroed; rt_tls_conn_init() sets it up; nothing to free.
+ * rt_tls_conn_size(host) bytes; rt_tls_conn_init() sets it up; nothing to free. A pooled
+ * keep-alive connection keeps its rt_tls_conn (the session stays up between requests).
+ *
+ * rt_tls_sessions: a resumption cache (session IDs per origin), one per backend instance,
+ * thread-safe. A new connection offers the origin's last session (rt_tls_conn_init) and a
+ * finished exchange remembers it (rt_tls_conn_save).
  * Blocking backends wrap rt_tls_engine() with br_sslio (threadpool); non-blocking ones
  * drive the engine through the pump below (libuv). Errors map to RT_ECERT_UNTRUSTED,
  * RT_ECERT_EXPIRED, RT_ECERT_NAME_MISMATCH, RT_ETLS_HANDSHAKE, RT_ETLS_TRUNCATED, RT_ETLS.
@@ -23,6 +28,7 @@ extern "C" {
 
 typedef struct rt_tls_trust rt_tls_trust;
 typedef struct rt_tls_conn rt_tls_conn;
+typedef struct rt_tls_sessions rt_tls_sessions;
 
 /* Decode a PEM bundle (every CERTIFICATE in it). 0, or RT_ETRUST_STORE with a message. */
 int rt_tls_trust_from_pem(const char *pem, size_t len, rt_tls_trust **out, char *err,
@@ -31,9 +37,23 @@ int rt_tls_trust_from_file(const char *path, rt_tls_trust **out, char *err, size
 size_t rt_tls_trust_count(const rt_tls_trust *t);
 void rt_tls_trust_free(rt_tls_trust *t);
 
-size_t rt_tls_conn_size(void);
-/* host: the URL's host (no brackets). trust may be NULL only when insecure. 0 or RT_E... */
-int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, const char *host);
+/* NULL when out of memory. */
+rt_tls_sessions *rt_tls_sessions_new(void);
+void rt_tls_sessions_free(rt_tls_sessions *s);
+
+/* Bytes to allocate for a connection to host (IP literals need room for the certificate
+   the IP check walks). */
+size_t rt_tls_conn_size(const char *host);
+/* host: the URL's host (no brackets). trust may be NULL only when insecure. sessions/key
+   (both may be NULL): offer the session remembered for key. 0 or RT_E... */
+int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, const char *host,
+                     rt_tls_sessions *sessions, const char *key);
+/* 1 once the handshake is done (application data can flow). */
+int rt_tls_established(rt_tls_conn *c);
+/* 1 if the handshake resumed the offered session (abbreviated handshake). */
+int rt_tls_conn_resumed(rt_tls_conn *c);
+/* Remember this connection's session for key (after a successful exchange). */
+void rt_tls_conn_save(rt_tls_conn *c, rt_tls_sessions *sessions, const char *key);
 /* The engine (br_ssl_engine_context *), for br_sslio in blocking backends. */
 void *rt_tls_engine(rt_tls_conn *c);
 /* After the engine failed or closed: our error code and a message naming BearSSL's

@@ -17,6 +17,7 @@
 
 #include "rt_internal.h"
 #include "runtime_tls.h"
+#include "tls_sessions.h"
 
 #define EE_MAX 16384                       /* end-entity certificate bytes we keep */
 
@@ -30,16 +31,20 @@ typedef struct x509_wrap {
     uint8_t ip[16];
     size_t iplen;
     int index;                             /* certificate number in the chain */
-    uint8_t ee[EE_MAX];
     size_t ee_len;
     int ee_over;
     br_x509_decoder_context dec;           /* insecure mode: the key without validation */
+    uint8_t *ee;                           /* -> rt_tls_conn.ee (IP hosts only), else NULL */
 } x509_wrap;
 
+/* Buffers are bidirectional: HTTP/1.1 lets a server answer (413, say) while the request
+   body is still going out, and a one-direction buffer would stall that exchange. */
 struct rt_tls_conn {
     br_ssl_client_context sc;
     x509_wrap x;
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+    br_ssl_session_parameters offered;     /* the session we asked to resume, if any */
+    uint8_t ee[];                          /* EE_MAX bytes, present only for IP hosts */
 };
 
 /* ---- a bounded DER walker for subjectAltName iPAddress ---- */
@@ -148,16 +153,16 @@ static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
 static void xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
     x509_wrap *w = (x509_wrap *)ctx;
-    if (w->index == 0) {
+    if (w->index == 0 && w->ee) {
         if (w->ee_len + len <= EE_MAX) {
             memcpy(w->ee + w->ee_len, buf, len);
             w->ee_len += len;
         } else {
             w->ee_over = 1;
         }
-        if (w->insecure)
-            br_x509_decoder_push(&w->dec, buf, len);
     }
+    if (w->index == 0 && w->insecure)
+        br_x509_decoder_push(&w->dec, buf, len);
     if (!w->insecure)
         w->minimal.vtable->append(&w->minimal.vtable, buf, len);
 }
@@ -199,12 +204,24 @@ static const br_x509_class xw_class = {
 
 /* ---- connections ---- */
 
-size_t rt_tls_conn_size(void)
+/* 4 or 16 (and the address in ip) for an IP literal, else 0. */
+static size_t ip_literal(const char *host, uint8_t ip[16])
 {
-    return sizeof(struct rt_tls_conn);
+    if (inet_pton(AF_INET, host, ip) == 1)
+        return 4;
+    if (inet_pton(AF_INET6, host, ip) == 1)
+        return 16;
+    return 0;
 }
 
-int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, const char *host)
+size_t rt_tls_conn_size(const char *host)
+{
+    uint8_t ip[16];
+    return sizeof(struct rt_tls_conn) + (ip_literal(host, ip) ? EE_MAX : 0);
+}
+
+int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, const char *host,
+                     rt_tls_sessions *sessions, const char *key)
 {
     static const char *alpn[] = {"http/1.1"};
     size_t n = 0;
@@ -215,21 +232,48 @@ int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, co
     br_ssl_client_init_full(&c->sc, &c->x.minimal, tas, n);
     c->x.vtable = &xw_class;
     c->x.insecure = insecure;
-    if (inet_pton(AF_INET, host, c->x.ip) == 1) {
-        c->x.ip_host = 1;
-        c->x.iplen = 4;
-    } else if (inet_pton(AF_INET6, host, c->x.ip) == 1) {
-        c->x.ip_host = 1;
-        c->x.iplen = 16;
-    }
+    c->x.iplen = ip_literal(host, c->x.ip);
+    c->x.ip_host = c->x.iplen != 0;
+    c->x.ee = c->x.ip_host ? c->ee : NULL;
     br_ssl_engine_set_x509(&c->sc.eng, &c->x.vtable);
     br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
     br_ssl_engine_set_protocol_names(&c->sc.eng, alpn, 1);
+    /* Renegotiation would run the X.509 checks again mid-exchange; HTTP/1.1 over TLS 1.2
+       has no need for it. */
+    br_ssl_engine_add_flags(&c->sc.eng, BR_OPT_NO_RENEGOTIATION);
+    int resume = sessions && key && rt__tls_session_get(sessions, key, &c->offered);
+    if (resume)
+        br_ssl_engine_set_session_parameters(&c->sc.eng, &c->offered);
     /* SNI only for names; the engine seeds itself from the system RNG */
-    if (!br_ssl_client_reset(&c->sc, c->x.ip_host ? NULL : host, 0))
+    if (!br_ssl_client_reset(&c->sc, c->x.ip_host ? NULL : host, resume))
         return RT_ETLS;
     return 0;
+}
+
+int rt_tls_conn_resumed(rt_tls_conn *c)
+{
+    br_ssl_session_parameters now;
+    if (!c->offered.session_id_len || !rt_tls_established(c))
+        return 0;
+    br_ssl_engine_get_session_parameters(&c->sc.eng, &now);
+    return now.session_id_len == c->offered.session_id_len &&
+           memcmp(now.session_id, c->offered.session_id, now.session_id_len) == 0;
+}
+
+int rt_tls_established(rt_tls_conn *c)
+{
+    return (br_ssl_engine_current_state(&c->sc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0;
+}
+
+void rt_tls_conn_save(rt_tls_conn *c, rt_tls_sessions *sessions, const char *key)
+{
+    if (!sessions || !key || !rt_tls_established(c))
+        return;
+    br_ssl_session_parameters p;
+    br_ssl_engine_get_session_parameters(&c->sc.eng, &p);
+    if (p.session_id_len)                  /* the server offered resumption */
+        rt__tls_session_put(sessions, key, &p);
 }
 
 void *rt_tls_engine(rt_tls_conn *c)

@@ -77,6 +77,7 @@ struct uvb_state {
     int open_handles;                      /* our own handles not yet closed */
     rt_backend_env env;
     char *rbuf;                            /* owned: the shared read buffer */
+    rt_tls_sessions *sessions;             /* owned: TLS resumption cache, made on first use */
     struct uvb_conn *idle;
     struct uvb_req *qhead, *qtail;
     unsigned conns;
@@ -249,7 +250,13 @@ static void finish(struct uvb_conn *c, size_t leftover)
 {
     struct uvb_state *s = c->s;
     struct uvb_req *ur = c->r;
-    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse && !c->tls;
+    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse;
+    if (c->tls) {
+        size_t more = 0;
+        rt_tls_app_in(c->tls, &more);      /* bytes past the response: not reusable */
+        keep = keep && more == 0;
+        rt_tls_conn_save(c->tls, s->sessions, c->origin);
+    }
     c->r = NULL;
     ur->c = NULL;
     uv_timer_stop(&c->timer);
@@ -423,7 +430,9 @@ static void tls_failed(struct uvb_conn *c, int eof)
     char msg[256];
     rt_breq *req = c->r->req;
     int code = rt_tls_error(c->tls, eof, msg, sizeof msg);
-    if (!c->app_done && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
+    if (c->reused && !c->got_bytes && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
+        code = RT_ECLOSED;                 /* a pooled connection the server had closed */
+    else if (!rt_tls_established(c->tls) && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
         code = RT_ETLS_HANDSHAKE;          /* the server went away mid-handshake */
     fail(c, code, "%s:%u: %s", req->host, req->port, msg);
 }
@@ -588,17 +597,28 @@ static void send_request(struct uvb_conn *c)
     c->state = C_HEAD;
     c->got_bytes = 0;
     if (req->tls) {
-        /* the handshake runs first: the connect timeout covers it, then headers' */
-        c->tls = rt__malloc(rt_tls_conn_size());
-        int r = c->tls ? rt_tls_conn_init(c->tls, req->trust, req->insecure, req->host) : RT_ENOMEM;
-        if (r < 0) {
-            fail(c, r, "TLS set-up for %s failed: %s", req->host, rt_strerror(r));
-            return;
+        if (!c->tls) {
+            /* a new connection: the handshake runs first, under the connect timeout */
+            struct uvb_state *s = c->s;
+            if (!s->sessions)
+                s->sessions = rt_tls_sessions_new();   /* NULL: simply no resumption */
+            c->tls = rt__malloc(rt_tls_conn_size(req->host));
+            int r = c->tls ? rt_tls_conn_init(c->tls, req->trust, req->insecure, req->host,
+                                              s->sessions, c->origin)
+                           : RT_ENOMEM;
+            if (r < 0) {
+                fail(c, r, "TLS set-up for %s failed: %s", req->host, rt_strerror(r));
+                return;
+            }
+        } else {
+            arm(c, req->headers_timeout_ms); /* pooled: the session is already up */
         }
         c->app_off = 0;
         c->app_done = 0;
-        c->reading = 1;
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+        if (!c->reading) {
+            c->reading = 1;
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+        }
         tls_pump(c);
         return;
     }
@@ -829,6 +849,7 @@ static void uvb_destroy(void *state)
         uv_loop_close(s->loop);
     }
     rt__free(s->rbuf);
+    rt_tls_sessions_free(s->sessions);
 }
 
 static int uvb_start(void *state, rt_breq *req)

@@ -75,6 +75,7 @@ struct tp_event {
 
 struct tp_idle {
     int fd;
+    rt_tls_conn *tls;                      /* owned: an https connection's live session */
     char *origin;
     uint64_t since_ms;
     struct tp_idle *next;
@@ -93,6 +94,7 @@ struct tp_shared {
     unsigned conns;                        /* open connections (pooled ones included) */
     uint32_t max_conns;
     uint32_t idle_ms;
+    rt_tls_sessions *sessions;             /* owned: TLS resumption cache (thread-safe) */
 };
 
 struct tp_state {
@@ -114,9 +116,11 @@ static void shared_unref_locked(struct tp_shared *sh)
         struct tp_idle *i = sh->idle;
         sh->idle = i->next;
         close(i->fd);
+        rt__free(i->tls);
         rt__free(i->origin);
         rt__free(i);
     }
+    rt_tls_sessions_free(sh->sessions);
     close(sh->efd);
     pthread_mutex_unlock(&sh->mu);
     pthread_mutex_destroy(&sh->mu);
@@ -242,8 +246,8 @@ static int map_errno(int e)
     }
 }
 
-/* A pooled connection for the job's origin, or -1. */
-static int pool_take(struct tp_job *j)
+/* A pooled connection for the job's origin (and its TLS state in *tls), or -1. */
+static int pool_take(struct tp_job *j, rt_tls_conn **tls)
 {
     struct tp_shared *sh = j->sh;
     uint64_t now = now_ms();
@@ -253,7 +257,9 @@ static int pool_take(struct tp_job *j)
     while (*pp) {
         struct tp_idle *i = *pp;
         int expired = now - i->since_ms > sh->idle_ms;
-        if (!expired && strcmp(i->origin, j->origin) != 0) {
+        /* keep other origins' and, once one is found, this origin's other connections;
+           the walk also drops every expired one */
+        if (!expired && (fd >= 0 || strcmp(i->origin, j->origin) != 0)) {
             pp = &i->next;
             continue;
         }
@@ -261,9 +267,11 @@ static int pool_take(struct tp_job *j)
         if (!expired && fd < 0) {
             char c;
             ssize_t r = recv(i->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 fd = i->fd;                /* still open and quiet: reuse it */
-            else
+                *tls = i->tls;
+                i->tls = NULL;
+            } else
                 expired = 1;
         } else {
             expired = 1;
@@ -272,6 +280,7 @@ static int pool_take(struct tp_job *j)
             close(i->fd);
             sh->conns--;
         }
+        rt__free(i->tls);
         rt__free(i->origin);
         rt__free(i);
     }
@@ -279,7 +288,7 @@ static int pool_take(struct tp_job *j)
     return fd;
 }
 
-static void pool_put(struct tp_job *j, int fd)
+static void pool_put(struct tp_job *j, int fd, rt_tls_conn *tls)
 {
     struct tp_shared *sh = j->sh;
     struct tp_idle *i = rt__calloc(1, sizeof *i);
@@ -289,6 +298,7 @@ static void pool_put(struct tp_job *j, int fd)
         pthread_mutex_unlock(&sh->mu);
         rt__free(i);
         rt__free(o);
+        rt__free(tls);
         close(fd);
         pthread_mutex_lock(&sh->mu);
         sh->conns--;
@@ -296,6 +306,7 @@ static void pool_put(struct tp_job *j, int fd)
         return;
     }
     i->fd = fd;
+    i->tls = tls;
     i->origin = o;
     i->since_ms = now_ms();
     i->next = sh->idle;
@@ -453,11 +464,13 @@ static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t ms
     int rc = 0;
     if (io->tls) {
         /* the handshake runs inside the first write: the connect deadline covers it */
-        io->deadline = j->connect_ms ? now_ms() + j->connect_ms : 0;
+        int fresh = !rt_tls_established(io->tls);
+        uint32_t ms = fresh ? j->connect_ms : j->headers_ms;
+        io->deadline = ms ? now_ms() + ms : 0;
         if (br_sslio_write_all(&io->ioc, req->head, req->head_len) < 0 ||
             (req->body_len && br_sslio_write_all(&io->ioc, req->body, req->body_len) < 0) ||
             br_sslio_flush(&io->ioc) < 0)
-            rc = tls_fail(io, 1, msg, msglen);
+            rc = tls_fail(io, fresh, msg, msglen);
     } else {
         struct iovec iov[2] = {{(void *)req->head, req->head_len},
                                {(void *)req->body, req->body_len}};
@@ -749,7 +762,12 @@ static int exchange(struct tp_job *j, struct tp_io *io, int *reusable, int *noth
         }
         leftover += (size_t)n - used;
     }
-    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse && !io->tls;
+    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse;
+    if (io->tls) {
+        size_t more = 0;
+        rt_tls_app_in(io->tls, &more);     /* bytes past the response: not reusable */
+        *reusable = *reusable && more == 0;
+    }
     return 0;
 }
 
@@ -759,8 +777,9 @@ static void run_job(struct tp_job *j)
     int retried = 0;
     for (;;) {
         int pooled = 0, fd = -1;
+        struct tp_io io = {0};
         /* a retry always dials: another pooled connection may be just as stale */
-        if (j->reuse && !retried && (fd = pool_take(j)) >= 0) {
+        if (j->reuse && !retried && (fd = pool_take(j, &io.tls)) >= 0) {
             pooled = 1;
             pthread_mutex_lock(&j->sh->mu);
             j->fd = fd;
@@ -778,31 +797,35 @@ static void run_job(struct tp_job *j)
         j->fd = fd;
         pthread_mutex_unlock(&j->sh->mu);
         if (c) {
+            rt__free(io.tls);
             conn_close(j, fd);
             return;
         }
         int reusable = 0, nothing = 0, rc = 0;
-        struct tp_io io = {0};
         io.fd = fd;
-        if (j->tls) {
-            io.tls = rt__malloc(rt_tls_conn_size());
-            rc = !io.tls ? RT_ENOMEM : rt_tls_conn_init(io.tls, j->trust, j->insecure, j->host);
-            if (rc == 0)
-                br_sslio_init(&io.ioc, rt_tls_engine(io.tls), tls_sock_read, &io, tls_sock_write,
-                              &io);
-            else
+        if (j->tls && !io.tls) {           /* a new connection: a handshake (or resumption) */
+            io.tls = rt__malloc(rt_tls_conn_size(j->host));
+            rc = !io.tls ? RT_ENOMEM
+                         : rt_tls_conn_init(io.tls, j->trust, j->insecure, j->host,
+                                            j->sh->sessions, j->origin);
+            if (rc < 0)
                 snprintf(msg, sizeof msg, "TLS set-up for %s failed: %s", j->host, rt_strerror(rc));
         }
+        if (rc == 0 && io.tls)             /* the wrapper only points at io: set it each time */
+            br_sslio_init(&io.ioc, rt_tls_engine(io.tls), tls_sock_read, &io, tls_sock_write, &io);
         if (rc == 0)
             rc = exchange(j, &io, &reusable, &nothing, msg, sizeof msg);
-        rt__free(io.tls);
+        if (rc == 0 && io.tls)
+            rt_tls_conn_save(io.tls, j->sh->sessions, j->origin);
         pthread_mutex_lock(&j->sh->mu);
         j->fd = -1;
         pthread_mutex_unlock(&j->sh->mu);
-        if (rc == 0 && reusable)
-            pool_put(j, fd);
-        else
+        if (rc == 0 && reusable) {
+            pool_put(j, fd, io.tls);
+        } else {
+            rt__free(io.tls);
             conn_close(j, fd);
+        }
         if (rc == RT_ECANCELED || is_cancelled(j))
             return;
         if (rc < 0 && pooled && nothing && j->retry_stale && !retried &&
@@ -870,6 +893,7 @@ static int tp_create(void *state, const rt_backend_env *env, char *err, size_t e
     sh->refs = 1;
     sh->max_conns = env->max_connections;
     sh->idle_ms = env->keepalive_idle_ms ? env->keepalive_idle_ms : 4000;
+    sh->sessions = rt_tls_sessions_new();  /* NULL: simply no resumption */
     s->sh = sh;
     s->nthreads = env->threads > 0 ? env->threads : 4;
     s->threads = rt__calloc((size_t)s->nthreads, sizeof *s->threads);

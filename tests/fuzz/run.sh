@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz
 # the TLS targets link an empty built-in anchor table
 printf '#include <stddef.h>\nconst size_t rt__builtin_ca_count = 0, rt__builtin_ca_len = 0;\nconst unsigned char rt__builtin_ca_der[1];\n' > build/fuzz/no_anchors.c
-TLS_SRC="lib/tls.c lib/trust.c lib/alloc.c lib/buf.c lib/errors.c build/fuzz/no_anchors.c"
+TLS_SRC="lib/tls.c lib/tls_sessions.c lib/trust.c lib/alloc.c lib/buf.c lib/errors.c build/fuzz/no_anchors.c"
 for target in http1 x509_ip pem; do
     case $target in
         http1) src=lib/http1.c; libs="" ;;

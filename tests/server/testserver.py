@@ -11,6 +11,7 @@ Endpoints (query parameters in brackets):
   /hello-close                the same, then closes the connection without announcing it
   /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
   /stats, /stats/reset        JSON counters
+  /tls[?ms=N]                 {"peer_port", "session_reused"} of this connection (after N ms)
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
   /bytes?n=N[&chunked=1]      N bytes of the pattern byte i = (i*31+7) & 255, streamed
   /status?code=N              that status
@@ -188,6 +189,14 @@ async def handle(req, reader, writer):
         finally:
             STATS["inflight"] -= 1
         await send(writer, 200, q.get("body", "delayed %s" % q.get("ms", "100")))
+    elif p == "/tls":
+        # which connection this is (the client's port) and whether its TLS session was
+        # resumed: keep-alive reuse and session resumption show up here
+        await asyncio.sleep(int(q.get("ms", "0")) / 1000)
+        so = writer.get_extra_info("ssl_object")
+        out = {"peer_port": writer.get_extra_info("peername")[1],
+               "session_reused": bool(so and so.session_reused)}
+        await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
     elif p == "/stats":
         await send(writer, 200, json.dumps(STATS), [("Content-Type", "application/json")])
     elif p == "/stats/reset":
