@@ -77,6 +77,41 @@ int rt_tls_closed(rt_tls_conn *c);
 /* 1 if it closed cleanly (the server's close_notify, no error). */
 int rt_tls_clean_close(rt_tls_conn *c);
 
+/* ---- the pump loop: everything a non-blocking transport needs ---- */
+/* The transport, as two callbacks. */
+typedef struct rt_tls_io {
+    void *ctx;
+    /* Send len record bytes: copy them (or finish with them) before returning. Returns
+       the bytes taken (0: a write is still in flight, call rt_tls_pump when it is done),
+       or <0 after the transport failed (it has dealt with the failure). */
+    int (*send)(void *ctx, const uint8_t *rec, size_t len);
+    /* Decrypted bytes for the application. 0 to go on; nonzero to stop pumping (the
+       connection went away or changed hands). */
+    int (*deliver)(void *ctx, const uint8_t *data, size_t len);
+} rt_tls_io;
+/* Plaintext to send, in segments (head and body, say), used in place; off: bytes the
+   engine has taken so far (the caller zeroes it per request). */
+typedef struct rt_tls_src {
+    struct { const uint8_t *data; size_t len; } seg[2];
+    int nseg;
+    size_t off;
+} rt_tls_src;
+enum {
+    RT_TLS_IDLE = 0,                       /* nothing moves until the transport does */
+    RT_TLS_CLOSED = 1,                     /* the engine closed: rt_tls_clean_close / _error */
+    RT_TLS_STOPPED = 2                     /* send failed or deliver said stop */
+};
+/* Move bytes until nothing moves: plaintext (src, may be NULL) into the engine, records to
+   io->send, decrypted bytes to io->deliver. Call it after connecting, after each completed
+   send and whenever there is new plaintext. */
+int rt_tls_pump(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src);
+/* Records read from the socket: pushed into the engine and pumped. *used < len means the
+   engine is full until records go out: keep the rest and feed it after the next send. */
+int rt_tls_feed(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src, const uint8_t *data,
+                size_t len, size_t *used);
+/* 1 while records wait to be sent. */
+int rt_tls_sending(rt_tls_conn *c);
+
 #ifdef __cplusplus
 }
 #endif

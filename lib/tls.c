@@ -376,7 +376,91 @@ int rt_tls_clean_close(rt_tls_conn *c)
     return rt_tls_closed(c) && br_ssl_engine_last_error(&c->sc.eng) == BR_ERR_OK;
 }
 
+int rt_tls_sending(rt_tls_conn *c)
+{
+    size_t len;
+    rt_tls_out(c, &len);
+    return len != 0;
+}
+
 int rt_tls_closed(rt_tls_conn *c)
 {
     return br_ssl_engine_current_state(&c->sc.eng) == BR_SSL_CLOSED;
+}
+
+/* ---- the pump loop (non-blocking backends) ---- */
+
+/* Encrypt what the engine takes of the plaintext still to send (src segments, src->off
+   bytes in); flush once it is all in. 1 if anything moved. */
+static int pump_plaintext(rt_tls_conn *c, rt_tls_src *src)
+{
+    int moved = 0;
+    size_t total = 0;
+    for (int i = 0; i < src->nseg; i++)
+        total += src->seg[i].len;
+    while (src->off < total) {
+        size_t at = src->off;
+        int i = 0;
+        while (at >= src->seg[i].len) {
+            at -= src->seg[i].len;
+            i++;
+        }
+        size_t n = rt_tls_app_out(c, src->seg[i].data + at, src->seg[i].len - at);
+        if (n == 0)
+            break;
+        src->off += n;
+        moved = 1;
+        if (src->off == total)
+            rt_tls_flush(c);
+    }
+    return moved;
+}
+
+int rt_tls_pump(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src)
+{
+    for (;;) {
+        int moved = src ? pump_plaintext(c, src) : 0;
+        size_t len;
+        const uint8_t *rec = rt_tls_out(c, &len);
+        if (len) {
+            int n = io->send(io->ctx, rec, len);
+            if (n < 0)
+                return RT_TLS_STOPPED;
+            if (n > 0) {
+                rt_tls_out_ack(c, (size_t)n);
+                moved = 1;
+            }
+        }
+        size_t alen;
+        const uint8_t *app = rt_tls_app_in(c, &alen);
+        if (alen) {
+            /* copy and ack first: deliver may reuse this connection (and pump it again) */
+            uint8_t tmp[16384];
+            size_t n = alen < sizeof tmp ? alen : sizeof tmp;
+            memcpy(tmp, app, n);
+            rt_tls_app_in_ack(c, n);
+            if (io->deliver(io->ctx, tmp, n) != 0)
+                return RT_TLS_STOPPED;
+            moved = 1;
+        }
+        if (rt_tls_closed(c))
+            return RT_TLS_CLOSED;
+        if (!moved)
+            return RT_TLS_IDLE;
+    }
+}
+
+int rt_tls_feed(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src, const uint8_t *data,
+                size_t len, size_t *used)
+{
+    int r = RT_TLS_IDLE;
+    *used = 0;
+    while (*used < len) {
+        size_t took = rt_tls_in(c, data + *used, len - *used);
+        *used += took;
+        r = rt_tls_pump(c, io, src);       /* drains decrypted bytes, which makes room */
+        if (r != RT_TLS_IDLE || took == 0)
+            return r;                      /* took 0: full until records go out */
+    }
+    return r;
 }

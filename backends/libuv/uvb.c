@@ -49,12 +49,15 @@ struct uvb_conn {
     size_t head_len, head_cap;
     rt_http1_parser p;
     struct uvb_conn *next;                 /* idle list */
-    /* https: BearSSL driven as a state machine (lib/tls.c pump) */
+    /* https: BearSSL driven as a state machine by lib/tls.c's pump */
     rt_tls_conn *tls;                      /* owned, NULL for plain http */
-    size_t app_off;                        /* request bytes (head + body) given to the engine */
+    rt_tls_src src;                        /* the request's head and body, in core memory */
     char *wbuf;                            /* owned: records being written */
     int writing;
-    int app_done;                          /* whole request encrypted and flushed */
+    int app_done;                          /* whole request encrypted and handed to uv_write */
+    uint8_t *pending;                      /* owned: records read that the engine could not
+                                              take yet (reading stops until it can) */
+    size_t pending_len;
 };
 
 /* Lives in rt_breq.backend_data (core memory, zeroed by the core). */
@@ -131,6 +134,7 @@ static void maybe_free(struct uvb_conn *c)
         return;
     rt__free(c->tls);
     rt__free(c->wbuf);
+    rt__free(c->pending);
     rt__free(c->origin);
     rt__free(c->head);
     rt__free(c);
@@ -254,7 +258,7 @@ static void finish(struct uvb_conn *c, size_t leftover)
     if (c->tls) {
         size_t more = 0;
         rt_tls_app_in(c->tls, &more);      /* bytes past the response: not reusable */
-        keep = keep && more == 0;
+        keep = keep && more == 0 && !c->pending_len;
         rt_tls_conn_save(c->tls, s->sessions, c->origin);
     }
     c->r = NULL;
@@ -404,7 +408,9 @@ static void process(struct uvb_conn *c, const char *data, size_t n)
     }
 }
 
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void tls_pump(struct uvb_conn *c);
+static void tls_feed(struct uvb_conn *c, const uint8_t *data, size_t n);
 
 static void on_tls_write(uv_write_t *w, int status)
 {
@@ -419,6 +425,19 @@ static void on_tls_write(uv_write_t *w, int status)
     if (status < 0) {
         fail(c, map_uv(status), "send to %s:%u: %s", c->r->req->host, c->r->req->port,
              uv_strerror(status));
+        return;
+    }
+    if (c->pending_len) {                  /* records out: the engine may take the rest */
+        uint8_t *p = c->pending;
+        size_t n = c->pending_len;
+        c->pending = NULL;
+        c->pending_len = 0;
+        tls_feed(c, p, n);
+        rt__free(p);
+        if (c->state != C_CLOSING && c->r && !c->pending_len && !c->reading) {
+            c->reading = 1;
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+        }
         return;
     }
     tls_pump(c);
@@ -437,87 +456,103 @@ static void tls_failed(struct uvb_conn *c, int eof)
     fail(c, code, "%s:%u: %s", req->host, req->port, msg);
 }
 
-/* Move bytes between the engine, the socket and the HTTP codec until nothing moves:
-   request bytes in (from the core's memory), records out (one uv_write at a time),
-   decrypted response bytes to the codec. */
+/* rt_tls_io.send: records to the socket, one uv_write at a time. */
+static int tls_send(void *ctx, const uint8_t *rec, size_t len)
+{
+    struct uvb_conn *c = ctx;
+    if (c->writing)
+        return 0;
+    if (!c->r)
+        return -1;
+    rt_breq *req = c->r->req;
+    c->wbuf = rt__malloc(len);
+    if (!c->wbuf) {
+        fail(c, RT_ENOMEM, "out of memory");
+        return -1;
+    }
+    memcpy(c->wbuf, rec, len);
+    uv_buf_t b = uv_buf_init(c->wbuf, (unsigned)len);
+    c->write.data = c;
+    c->writing = 1;
+    int r = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_tls_write);
+    if (r < 0) {
+        c->writing = 0;
+        fail(c, map_uv(r), "send to %s:%u: %s", req->host, req->port, uv_strerror(r));
+        return -1;
+    }
+    return (int)len;
+}
+
+/* rt_tls_io.deliver: decrypted response bytes to the codec. Stop once the request ended
+   or the connection closed (or was handed to another request inside emit). */
+static int tls_deliver(void *ctx, const uint8_t *data, size_t n)
+{
+    struct uvb_conn *c = ctx;
+    struct uvb_req *ur = c->r;
+    process(c, (const char *)data, n);
+    return c->state == C_CLOSING || !c->r || c->r != ur;
+}
+
+static const rt_tls_io tls_io_ops = {NULL, tls_send, tls_deliver};
+
+/* After the pump stopped moving: note a fully sent request, and end the exchange if the
+   engine closed. */
+static void tls_after(struct uvb_conn *c, struct uvb_req *ur, int r)
+{
+    if (r == RT_TLS_STOPPED || c->state == C_CLOSING || !c->r || c->r != ur)
+        return;
+    rt_breq *req = ur->req;
+    if (!c->app_done && c->src.off == req->head_len + req->body_len && !rt_tls_sending(c->tls)) {
+        c->app_done = 1;
+        arm(c, req->headers_timeout_ms);
+    }
+    if (r != RT_TLS_CLOSED)
+        return;
+    if (rt_tls_clean_close(c->tls) && c->p.head_done) {
+        int code = rt_http1_on_eof(&c->p); /* close_notify */
+        if (code == 0)
+            finish(c, 0);
+        else
+            fail(c, code, "%s:%u closed the connection before the body ended", req->host,
+                 req->port);
+    } else {
+        tls_failed(c, 0);
+    }
+}
+
 static void tls_pump(struct uvb_conn *c)
 {
-    for (;;) {
-        if (c->state == C_CLOSING || !c->r)
-            return;
-        rt_breq *req = c->r->req;
-        int moved = 0;
-        size_t total = req->head_len + req->body_len;
-        while (c->app_off < total) {
-            const uint8_t *src = c->app_off < req->head_len
-                                     ? (const uint8_t *)req->head + c->app_off
-                                     : req->body + (c->app_off - req->head_len);
-            size_t want = c->app_off < req->head_len ? req->head_len - c->app_off
-                                                     : total - c->app_off;
-            size_t n = rt_tls_app_out(c->tls, src, want);
-            if (n == 0)
-                break;
-            c->app_off += n;
-            moved = 1;
-            if (c->app_off == total)
-                rt_tls_flush(c->tls);
-        }
-        if (!c->writing) {
-            size_t len;
-            const uint8_t *rec = rt_tls_out(c->tls, &len);
-            if (len) {
-                c->wbuf = rt__malloc(len);
-                if (!c->wbuf) {
-                    fail(c, RT_ENOMEM, "out of memory");
-                    return;
-                }
-                memcpy(c->wbuf, rec, len);
-                rt_tls_out_ack(c->tls, len);
-                uv_buf_t b = uv_buf_init(c->wbuf, (unsigned)len);
-                c->write.data = c;
-                c->writing = 1;
-                int r = uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_tls_write);
-                if (r < 0) {
-                    c->writing = 0;
-                    fail(c, map_uv(r), "send to %s:%u: %s", req->host, req->port, uv_strerror(r));
-                    return;
-                }
-                if (c->app_off == total && !c->app_done) {
-                    c->app_done = 1;
-                    arm(c, req->headers_timeout_ms);
-                }
-                moved = 1;
-            }
-        }
-        size_t alen;
-        const uint8_t *app = rt_tls_app_in(c->tls, &alen);
-        if (alen) {
-            /* copy: processing may emit, and emit may close this connection */
-            char tmp[16384];
-            size_t n = alen < sizeof tmp ? alen : sizeof tmp;
-            memcpy(tmp, app, n);
-            rt_tls_app_in_ack(c->tls, n);
-            process(c, tmp, n);
-            moved = 1;
-        }
-        if (c->state == C_CLOSING || !c->r)
-            return;
-        if (rt_tls_closed(c->tls)) {
-            if (rt_tls_clean_close(c->tls) && c->p.head_done) {
-                int code = rt_http1_on_eof(&c->p);   /* close_notify */
-                if (code == 0)
-                    finish(c, 0);
-                else
-                    fail(c, code, "%s:%u closed the connection before the body ended",
-                         req->host, req->port);
-            } else {
-                tls_failed(c, 0);
-            }
+    if (c->state == C_CLOSING || !c->r)
+        return;
+    struct uvb_req *ur = c->r;
+    rt_tls_io io = tls_io_ops;
+    io.ctx = c;
+    tls_after(c, ur, rt_tls_pump(c->tls, &io, &c->src));
+}
+
+/* Records read from the socket; what the engine cannot take yet waits in c->pending
+   (reading stops) until the next write completes. */
+static void tls_feed(struct uvb_conn *c, const uint8_t *data, size_t n)
+{
+    struct uvb_req *ur = c->r;
+    rt_tls_io io = tls_io_ops;
+    io.ctx = c;
+    size_t used = 0;
+    int r = rt_tls_feed(c->tls, &io, &c->src, data, n, &used);
+    if (r == RT_TLS_IDLE && used < n && c->r == ur && c->state != C_CLOSING) {
+        c->pending = rt__malloc(n - used);
+        if (!c->pending) {
+            fail(c, RT_ENOMEM, "out of memory");
             return;
         }
-        if (!moved)
-            return;
+        memcpy(c->pending, data + used, n - used);
+        c->pending_len = n - used;
+        if (c->reading) {
+            c->reading = 0;
+            uv_read_stop((uv_stream_t *)&c->tcp);
+        }
     }
+    tls_after(c, ur, r);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -553,22 +588,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (c->tls) {
-        size_t off = 0, n = (size_t)nread;
-        while (off < n && c->state != C_CLOSING && c->r) {
-            size_t took = rt_tls_in(c->tls, (const uint8_t *)buf->base + off, n - off);
-            off += took;
-            tls_pump(c);
-            if (took == 0 && (c->state == C_CLOSING || !c->r || rt_tls_closed(c->tls)))
-                break;
-            if (took == 0 && off < n) {
-                /* the engine wants its app data consumed first: pump did that; retry */
-                took = rt_tls_in(c->tls, (const uint8_t *)buf->base + off, n - off);
-                if (took == 0)
-                    break;
-                off += took;
-                tls_pump(c);
-            }
-        }
+        tls_feed(c, (const uint8_t *)buf->base, (size_t)nread);
         return;
     }
     process(c, buf->base, (size_t)nread);
@@ -613,7 +633,12 @@ static void send_request(struct uvb_conn *c)
         } else {
             arm(c, req->headers_timeout_ms); /* pooled: the session is already up */
         }
-        c->app_off = 0;
+        memset(&c->src, 0, sizeof c->src);
+        c->src.seg[0].data = (const uint8_t *)req->head;
+        c->src.seg[0].len = req->head_len;
+        c->src.seg[1].data = req->body;
+        c->src.seg[1].len = req->body_len;
+        c->src.nseg = 2;
         c->app_done = 0;
         if (!c->reading) {
             c->reading = 1;
