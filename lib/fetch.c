@@ -698,7 +698,18 @@ static duk_ret_t js_request(duk_context *ctx)
         return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch spec: unsupported body type");
     }
 
-    rt_http1_request hr = {method, target, host_header, hdrs, nh, has_body ? (int64_t)blen : -1};
+    /* chunked: a stream body (its length was unknown when the script made it), framed as
+       one chunk and the last-chunk; the user's Content-Length / Transfer-Encoding are
+       dropped by the serializer either way, so they can never contradict the body */
+    int chunked = has_body && opt_bool(ctx, 0, "chunked", 0);
+    char chunk_head[20];
+    int chunk_head_len = chunked && blen ? snprintf(chunk_head, sizeof chunk_head, "%lx\r\n",
+                                                    (unsigned long)blen) : 0;
+    static const char chunk_tail[] = "\r\n0\r\n\r\n";
+    size_t wire_len = !chunked ? blen
+                      : blen ? (size_t)chunk_head_len + blen + sizeof chunk_tail - 1 : 5;
+    rt_http1_request hr = {method, target, host_header, hdrs, nh,
+                           chunked ? -2 : has_body ? (int64_t)blen : -1};
     size_t head_len = rt_http1_request_size(&hr);
     if (head_len == 0)
         return duk_error(ctx, DUK_ERR_TYPE_ERROR,
@@ -728,14 +739,22 @@ static duk_ret_t js_request(duk_context *ctx)
     p += hostlen + 1;
     memcpy(p, origin, (size_t)olen + 1);
     q->b.origin = p;
-    if (has_body && blen) {
-        q->body = rt__malloc(blen);
+    if (has_body && wire_len) {
+        q->body = rt__malloc(wire_len);
         if (!q->body) {
             rt__free(q);
             return duk_error(ctx, DUK_ERR_ERROR, "out of memory (request body of %lu bytes)",
                              (unsigned long)blen);
         }
-        memcpy(q->body, src, blen);
+        if (!chunked) {
+            memcpy(q->body, src, blen);
+        } else if (blen) {
+            memcpy(q->body, chunk_head, (size_t)chunk_head_len);
+            memcpy(q->body + chunk_head_len, src, blen);
+            memcpy(q->body + chunk_head_len + blen, chunk_tail, sizeof chunk_tail - 1);
+        } else {
+            memcpy(q->body, "0\r\n\r\n", 5);
+        }
     }
     q->id = ++f->next_id;
     q->b.port = (uint16_t)port;
@@ -746,7 +765,7 @@ static duk_ret_t js_request(duk_context *ctx)
     q->b.head = head;
     q->b.head_len = head_len;
     q->b.body = q->body;
-    q->b.body_len = blen;
+    q->b.body_len = wire_len;
     q->b.connect_timeout_ms = opt_u32(ctx, 0, "connectTimeout", rt->cfg.connect_timeout_ms);
     q->b.headers_timeout_ms = opt_u32(ctx, 0, "headersTimeout", rt->cfg.headers_timeout_ms);
     q->b.body_timeout_ms = opt_u32(ctx, 0, "bodyTimeout", rt->cfg.body_timeout_ms);

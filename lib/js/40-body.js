@@ -151,9 +151,159 @@ function concat(list, total) {
 
 /* ---- the stream object scripts see as `response.body` ---- */
 
-function ReadableStream() {
-    throw new TypeError('ReadableStream: constructing streams from scripts is not supported (docs/fetch.md)');
+/* A stream a script constructs: new ReadableStream({start, pull, cancel}, {highWaterMark}).
+   Default (not byte) streams, chunk-counting strategy, as the standard describes. */
+function ReadableStream(source, strategy) {
+    if (!(this instanceof ReadableStream)) throw new TypeError("Class constructor ReadableStream cannot be invoked without 'new'");
+    source = source === undefined || source === null ? {} : source;
+    if (typeof source !== 'object' && typeof source !== 'function')
+        throw new TypeError('ReadableStream: underlyingSource must be an object');
+    if (source.type !== undefined) throw new RangeError('ReadableStream: type "' + source.type + '" is not supported');
+    var hwm = strategy && strategy.highWaterMark !== undefined ? Number(strategy.highWaterMark) : 1;
+    if (!(hwm >= 0)) throw new RangeError('ReadableStream: invalid highWaterMark');
+    var st = new SourceBody(source, hwm);
+    hide(this, '_owner', {_state: st});
+    var ctl = Object.create(ReadableStreamDefaultController.prototype);
+    hide(ctl, '_st', st);
+    st.controller = ctl;
+    var started = source.start ? source.start.call(source, ctl) : undefined;  /* throws: so does the constructor */
+    Promise.resolve(started).then(function () {
+        st.started = true;
+        st.pullIfNeeded();
+    }, function (e) { st.fail(e); });
 }
+
+function ReadableStreamDefaultController() {
+    throw new TypeError('Illegal constructor');
+}
+var CP = ReadableStreamDefaultController.prototype;
+hide(CP, 'enqueue', function enqueue(chunk) {
+    var st = this._st;
+    if (st.closeRequested || st.done) throw new TypeError('ReadableStream: enqueue after close');
+    st.push(chunk);
+});
+hide(CP, 'close', function close() {
+    var st = this._st;
+    if (st.closeRequested || st.done) throw new TypeError('ReadableStream: already closed');
+    st.end();
+});
+hide(CP, 'error', function error(e) {
+    this._st.fail(e);
+});
+Object.defineProperty(CP, 'desiredSize', {get: function () {
+    var st = this._st;
+    if (st.error) return null;
+    return st.done || st.closeRequested ? 0 : st.hwm - st.queue.length;
+}, configurable: true});
+hide(global, 'ReadableStreamDefaultController', ReadableStreamDefaultController);
+
+/* The state behind a constructed stream: chunks the source enqueues, pulled on demand. */
+function SourceBody(source, hwm) {
+    StaticBody.call(this, null);
+    this.done = false;
+    this.source = source;
+    this.hwm = hwm;
+    this.started = false;
+    this.pulling = false;
+    this.pullAgain = false;
+    this.closeRequested = false;
+    this.controller = null;
+}
+var SP = SourceBody.prototype = Object.create(BP);
+SP.pullIfNeeded = function () {
+    var self = this;
+    if (!this.started || this.done || this.closeRequested || !this.source.pull) return;
+    if (!this.pending && this.queue.length >= this.hwm) return;
+    if (this.pulling) {
+        this.pullAgain = true;
+        return;
+    }
+    this.pulling = true;
+    var p;
+    try {
+        p = Promise.resolve(this.source.pull.call(this.source, this.controller));
+    } catch (e) {
+        p = Promise.reject(e);
+    }
+    p.then(function () {
+        self.pulling = false;
+        if (self.pullAgain) {
+            self.pullAgain = false;
+            self.pullIfNeeded();
+        }
+    }, function (e) { self.fail(e); });
+};
+SP.push = function (chunk) {
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.resolve({value: chunk, done: false});
+    } else {
+        this.queue.push(chunk);
+    }
+    this.pullIfNeeded();
+};
+SP.end = function () {
+    this.closeRequested = true;
+    if (this.queue.length) return;         /* done once the reader drains the queue */
+    this.done = true;
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.resolve({value: undefined, done: true});
+    }
+};
+SP.read = function () {
+    var self = this;
+    if (this.queue.length) {
+        var chunk = this.queue.shift();
+        if (this.closeRequested && !this.queue.length) this.done = true;
+        this.pullIfNeeded();
+        return Promise.resolve({value: chunk, done: false});
+    }
+    if (this.error) return Promise.reject(this.error);
+    if (this.done) return Promise.resolve({value: undefined, done: true});
+    if (this.pending) return Promise.reject(new TypeError('read() already pending'));
+    var r = new Promise(function (resolve, reject) {
+        self.pending = {resolve: resolve, reject: reject};
+    });
+    this.pullIfNeeded();
+    return r;
+};
+SP.cancel = function (reason) {
+    if (this.done && !this.closeRequested) return;
+    BP.cancel.call(this, reason);
+    if (this.source.cancel) {
+        try { this.source.cancel.call(this.source, reason); } catch (e) { void e; }
+    }
+};
+/* The whole stream as one Uint8Array (text(), a request body): chunks must be bytes. */
+SP.all = function () {
+    var self = this, parts = [], total = 0;
+    return new Promise(function (resolve, reject) {
+        function step() {
+            self.read().then(function (r) {
+                if (r.done) return resolve(concat(parts, total));
+                var c = r.value;
+                if (!(c instanceof Uint8Array)) {
+                    var e = new TypeError('Received non-Uint8Array chunk');
+                    self.cancel(e);
+                    return reject(e);
+                }
+                parts.push(c);
+                total += c.length;
+                step();
+            }, reject);
+        }
+        step();
+    });
+};
+native.readAll = function (stream) {
+    var st = stream._owner._state;
+    if (st.locked || st.disturbed) return Promise.reject(new TypeError('ReadableStream is locked or disturbed'));
+    st.locked = st.disturbed = true;
+    return st.all();
+};
 function makeStream(owner) {
     var s = Object.create(ReadableStream.prototype);
     hide(s, '_owner', owner);              /* keeps the Response (and its connection) alive */
@@ -260,7 +410,10 @@ function extract(body) {
     if (body instanceof ArrayBuffer) return {bytes: new Uint8Array(body.slice(0)), type: null};
     if (ArrayBuffer.isView(body))
         return {bytes: new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), type: null};
-    if (body instanceof ReadableStream) throw new TypeError('ReadableStream request bodies are not supported (docs/fetch.md)');
+    if (body instanceof ReadableStream) {
+        if (body.locked) throw new TypeError('Response body object should not be disturbed or locked');
+        return {bytes: null, stream: body, type: null};
+    }
     return {bytes: encoder.encode(String(body)), type: 'text/plain;charset=UTF-8'};
 }
 

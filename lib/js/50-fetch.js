@@ -83,20 +83,26 @@ function Request(input, init) {
     hide(this, '_redirect', redirect);
     hide(this, '_timeout', init.timeout !== undefined ? init.timeout : src ? src._timeout : undefined);
     hide(this, '_limits', init.limits !== undefined ? init.limits : src ? src._limits : undefined);
-    var body = null;
+    var body = null, stream = null;
     if (init.body !== undefined && init.body !== null) {
         if (this._method === 'GET' || this._method === 'HEAD')
             throw new TypeError('Request with GET/HEAD method cannot have body.');
         var ex = native.extractBody(init.body);
         body = ex.bytes;
+        stream = ex.stream || null;
+        /* as in Node: a stream body (length unknown, sent chunked) needs duplex: 'half' */
+        if (stream && init.duplex !== 'half')
+            throw new TypeError('RequestInit: duplex option is required when sending a body.');
         if (ex.type && !headers.has('content-type')) headers.set('content-type', ex.type);
-    } else if (src && src._bytes) {
+    } else if (src && (src._bytes || src._streamBody)) {
         if (src.bodyUsed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
         body = src._bytes;
+        stream = src._streamBody;
     }
     hide(this, '_bytes', body);
-    hide(this, '_state', new native.StaticBody(body));
-    hide(this, '_hasBody', body !== null);
+    hide(this, '_streamBody', stream);
+    hide(this, '_state', stream ? stream._owner._state : new native.StaticBody(body));
+    hide(this, '_hasBody', body !== null || stream !== null);
 }
 native.bodyMixin(Request.prototype);
 ['url', 'method', 'headers', 'signal', 'redirect'].forEach(function (k) {
@@ -105,6 +111,7 @@ native.bodyMixin(Request.prototype);
 });
 hide(Request.prototype, 'clone', function clone() {
     if (this.bodyUsed) throw new TypeError('Request.clone: Body has already been consumed.');
+    if (this._streamBody) throw new TypeError('Request.clone: a stream body cannot be cloned by this runtime (docs/fetch.md)');
     return new Request(this);
 });
 hide(global, 'Request', Request);
@@ -139,6 +146,10 @@ function Response(body, init) {
         var ex = native.extractBody(body);
         bytes = ex.bytes;
         if (ex.type && !headers.has('content-type')) headers.set('content-type', ex.type);
+        if (ex.stream) {
+            init_(this, status, statusText, headers, ex.stream._owner._state, true, '', false, 'default');
+            return;
+        }
     }
     init_(this, status, statusText, headers, new native.StaticBody(bytes), bytes !== null, '', false, 'default');
 }
@@ -245,7 +256,7 @@ function fetch(input, init) {
     var timeout = req._timeout || {}, limits = req._limits || {};
 
     return new Promise(function (resolve, reject) {
-        var url = new URL(req.url), method = req.method, body = req._bytes;
+        var url = new URL(req.url), method = req.method, body = req._bytes, chunked = false;
         var hops = 0, currentId = 0, settled = false, response = null;
 
         function onAbort() {
@@ -283,6 +294,7 @@ function fetch(input, init) {
                 hostHeader: url.host,
                 headers: headers._flat(),
                 body: body === null ? undefined : body,
+                chunked: chunked && body !== null,
                 decode: decode,
                 connectTimeout: numOpt(timeout, 'connect'),
                 headersTimeout: numOpt(timeout, 'headers'),
@@ -343,6 +355,7 @@ function fetch(input, init) {
                 if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
                     method = 'GET';
                     body = null;
+                    chunked = false;
                     ['content-type', 'content-length', 'content-encoding', 'content-language',
                      'content-location'].forEach(function (k) { headers.delete(k); });
                 }
@@ -372,7 +385,19 @@ function fetch(input, init) {
             settle(res);
         }
 
-        start();
+        if (!req._streamBody) return start();
+        /* a stream body (length unknown): read to its end, then sent chunked */
+        native.readAll(req._streamBody).then(function (all) {
+            if (settled) return;
+            body = all;
+            chunked = all.length > 0;      /* as Node: an empty stream goes as Content-Length: 0 */
+            start();
+        }, function (e) {
+            if (settled) return;
+            var err = new TypeError('fetch failed');
+            err.cause = e;
+            onError(err);
+        });
     });
 }
 hide(global, 'fetch', fetch);
