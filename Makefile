@@ -61,7 +61,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test check check-unit check-js check-embed deps demo bench bench-quick \
+.PHONY: all lib cli test check check-unit check-js check-embed check-valgrind deps demo bench bench-quick \
         fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
@@ -158,6 +158,14 @@ check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),
 	tests/c/run-embed.sh $(B)
 
 check: all check-unit check-embed check-js
+
+# The JS suite under valgrind memcheck: any invalid access or definite/indirect leak fails
+# the test (tools/valgrind.supp lists the few suppressions, each explained).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+            --errors-for-leak-kinds=definite,indirect --suppressions=tools/valgrind.supp
+check-valgrind: $(RTJS)
+	@tools/deps.sh valgrind
+	RTJS_WRAPPER="$(VALGRIND)" TIMEOUT_SCALE=10 RT_SLOW_TOOL=valgrind tests/run-js.sh $(B)
 
 test: deps
 	@set -e; for b in $(BACKENDS); do \

@@ -7,6 +7,8 @@
 # "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options. The local test server runs for the
 # whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2; HTTPS listeners with certificates
 # made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends). Ends with "N passed, N failed".
+# RTJS_WRAPPER runs rtjs under a tool (valgrind: make check-valgrind) and TIMEOUT_SCALE
+# multiplies every time limit for it; rt.env.RT_SLOW_TOOL tells tests that a tool is on.
 B="$1"
 shift
 RTJS="$B/rtjs"
@@ -38,7 +40,8 @@ run_one() {    # run_one LABEL EXPECTED_BASE CMD...
     args=""
     [ "$label" = rtjs ] && args=$(sed -n 's|^// args: \(.*\)|\1|p' "$base.js" | head -1)
     # shellcheck disable=SC2086
-    timeout "${limit:-60}" "$@" $args "$base.js" >"$tmp/out" 2>"$tmp/err"
+    limit=$(( ${limit:-60} * ${TIMEOUT_SCALE:-1} ))
+    timeout "$limit" "$@" $args "$base.js" >"$tmp/out" 2>"$tmp/err"
     code=$?
     want=0
     [ -f "$base.exit" ] && want=$(cat "$base.exit")
@@ -71,7 +74,8 @@ for f in "$DIR"/js/*.js; do
         [ $want = 1 ] || continue
     fi
     base="$DIR/js/$name"
-    run_one rtjs "$base" "$RTJS"
+    # shellcheck disable=SC2086
+    run_one rtjs "$base" $RTJS_WRAPPER "$RTJS"
     if [ -n "$NODE" ] && head -1 "$f" | grep -q '^// node: yes'; then
         run_one node "$base" "$NODE" -r "$DIR/js/node-prelude.js"
     fi

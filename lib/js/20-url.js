@@ -16,11 +16,14 @@ function pctEncode(s, set) {
         var c = s.charCodeAt(i);
         var ch = s.charAt(i);
         if (c < 0x21 || c > 0x7e || set.indexOf(ch) >= 0) {
-            if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-                ch = s.substr(i, 2);
+            var d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+            if (c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+                ch = s.substr(i, 2);       /* a surrogate pair: one code point */
                 i++;
             }
-            var bytes = unescape(encodeURIComponent(ch.charCodeAt(0) >= 0xd800 && ch.length === 1 ? '\ufffd' : ch));
+            /* a lone surrogate is U+FFFD (UTF-8 has no encoding for it) */
+            var lone = ch.length === 1 && c >= 0xd800 && c <= 0xdfff;
+            var bytes = unescape(encodeURIComponent(lone ? '\ufffd' : ch));
             for (var b = 0; b < bytes.length; b++) {
                 var h = bytes.charCodeAt(b).toString(16).toUpperCase();
                 out += '%' + (h.length < 2 ? '0' : '') + h;
@@ -235,8 +238,8 @@ function parse(input, base) {
             rest = '//' + rest.replace(/^\/*/, '');
         }
         /* authority */
-        rest = rest.replace(/^\/+/, special ? '' : '');
-        if (!special) rest = rest.slice(2);
+        /* special schemes ignore any number of slashes; others have exactly "//" */
+        rest = special ? rest.replace(/^\/+/, '') : rest.slice(2);
         var slash = rest.indexOf('/');
         var auth = slash >= 0 ? rest.slice(0, slash) : rest;
         rest = slash >= 0 ? rest.slice(slash) : '';
@@ -263,6 +266,11 @@ function parse(input, base) {
         r.host = r.scheme === 'file:' && auth === 'localhost' ? '' : parseHost(auth, special);
         r.path = normalizePath(rest === '' ? (special ? [''] : []) : rest.slice(1).split('/'), special);
         if (special && r.path.length === 0) r.path = [''];
+        return r;
+    }
+    if (!special && m) {
+        /* "foo:/p": a scheme of its own and a path without a host; never the base's */
+        r.path = normalizePath(rest.slice(1).split('/'), false);
         return r;
     }
     /* relative to base */
@@ -292,8 +300,11 @@ function serializeHost(r) {
     return r.host === null ? '' : r.host + (r.port === null ? '' : ':' + r.port);
 }
 
-function pathString(r) {
-    return r.opaque !== null ? r.opaque : '/' + r.path.join('/');
+function pathString(r, inHref) {
+    if (r.opaque !== null) return r.opaque;
+    /* in href, "/." keeps a host-less "//x" path from reading as an authority */
+    var dot = inHref && r.host === null && r.path.length > 1 && r.path[0] === '' ? '/.' : '';
+    return r.path.length ? dot + '/' + r.path.join('/') : '';
 }
 
 function href(r) {
@@ -304,7 +315,7 @@ function href(r) {
             s += r.username + (r.password !== '' ? ':' + r.password : '') + '@';
         s += serializeHost(r);
     }
-    s += pathString(r);
+    s += pathString(r, true);
     if (r.query !== null) s += '?' + r.query;
     if (r.fragment !== null) s += '#' + r.fragment;
     return s;

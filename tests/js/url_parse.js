@@ -34,3 +34,13 @@ u.pathname = '/new path';
 u.hash = 'h';
 u.port = '8080';
 console.log(u.href + ' ' + JSON.stringify(u));
+// Regressions found by tests/fuzz/fuzz_url.c: non-special schemes lost the host's first
+// two characters, a non-special path-absolute URL took an unrelated base's host, an empty
+// non-special path serialized as "/", and code units U+E000-U+FFFF (and a high surrogate
+// before a non-surrogate) were mis-encoded.
+[['foo://example.com/x'], ['foo://h/p'], ['foo://h'], ['yyyhttps://user:pa%19@sp%E@spp'],
+ ['hptp:/1/', 'http://a.b/c/d?e#f'], ['hptp:/1/'], ['web+demo:/.//not-a-host/'],
+ ['http://a/\uff01'], ['http://a/\ud800x'], ['http://a/\ud83d\ude00'], ['http://a/\udc00']].forEach(function (c) {
+    var u = new URL(c[0], c[1]);
+    console.log(u.href + ' | ' + u.host + ' | ' + u.pathname + ' | round trip ' + (new URL(u.href).href === u.href));
+});
