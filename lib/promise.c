@@ -24,6 +24,7 @@
 #define K_STATE DUK_HIDDEN_SYMBOL("pstate")
 #define K_VALUE DUK_HIDDEN_SYMBOL("pvalue")
 #define K_REACT DUK_HIDDEN_SYMBOL("preact")
+#define K_DONE DUK_HIDDEN_SYMBOL("pdone")       /* on a resolve function: the pair is used */
 #define K_HANDLED DUK_HIDDEN_SYMBOL("phandled")
 #define K_TARGET DUK_HIDDEN_SYMBOL("ptarget")
 #define K_ONCE DUK_HIDDEN_SYMBOL("ponce")
@@ -55,8 +56,7 @@ static void init_slots(duk_context *ctx, duk_idx_t idx)
     idx = duk_normalize_index(ctx, idx);
     duk_push_int(ctx, PENDING);
     duk_put_prop_string(ctx, idx, K_STATE);
-    duk_push_array(ctx);
-    duk_put_prop_string(ctx, idx, K_REACT);
+    /* K_REACT (the reactions list) is made by the first then() on a pending promise */
     duk_push_false(ctx);
     duk_put_prop_string(ctx, idx, K_HANDLED);
 }
@@ -96,7 +96,7 @@ static void settle(duk_context *ctx, duk_idx_t pidx, int state)
     duk_put_prop_string(ctx, pidx, K_VALUE);
     duk_push_int(ctx, state);
     duk_put_prop_string(ctx, pidx, K_STATE);
-    duk_get_prop_string(ctx, pidx, K_REACT);
+    duk_get_prop_string(ctx, pidx, K_REACT);      /* undefined: no reactions (length 0) */
     duk_del_prop_string(ctx, pidx, K_REACT);
     duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
     for (duk_uarridx_t i = 0; i < n; i++) {
@@ -176,15 +176,20 @@ void rt__promise_resolve(duk_context *ctx, duk_idx_t pidx)
 /* The resolve / reject functions of one pair: the first call of either wins. */
 static duk_ret_t resolving(duk_context *ctx, int reject)
 {
+    /* the pair's "already resolved" flag lives on the resolve function; reject reaches it
+       through K_ONCE (one direction only: no cycle, so refcounting frees the pair) */
     duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, K_ONCE);
-    duk_get_prop_string(ctx, -1, "done");
+    if (reject)
+        duk_get_prop_string(ctx, -1, K_ONCE);
+    else
+        duk_dup_top(ctx);
+    duk_get_prop_string(ctx, -1, K_DONE);
     int done = duk_get_boolean(ctx, -1);
     duk_pop(ctx);
     if (done)
         return 0;
     duk_push_true(ctx);
-    duk_put_prop_string(ctx, -2, "done");
+    duk_put_prop_string(ctx, -2, K_DONE);
     duk_get_prop_string(ctx, -2, K_TARGET);
     duk_dup(ctx, 0);
     if (reject)
@@ -201,18 +206,14 @@ static duk_ret_t reject_fn(duk_context *ctx) { return resolving(ctx, 1); }
 static void push_resolving_functions(duk_context *ctx, duk_idx_t pidx)
 {
     pidx = duk_normalize_index(ctx, pidx);
-    duk_push_object(ctx);                  /* the shared record */
-    duk_push_false(ctx);
-    duk_put_prop_string(ctx, -2, "done");
-    duk_c_function fns[2] = {resolve_fn, reject_fn};
-    for (int i = 0; i < 2; i++) {
-        duk_push_c_function(ctx, fns[i], 1);
-        duk_dup(ctx, pidx);
-        duk_put_prop_string(ctx, -2, K_TARGET);
-        duk_dup(ctx, -2 - i);
-        duk_put_prop_string(ctx, -2, K_ONCE);
-    }
-    duk_remove(ctx, -3);
+    duk_push_c_function(ctx, resolve_fn, 1);
+    duk_dup(ctx, pidx);
+    duk_put_prop_string(ctx, -2, K_TARGET);
+    duk_push_c_function(ctx, reject_fn, 1);
+    duk_dup(ctx, pidx);
+    duk_put_prop_string(ctx, -2, K_TARGET);
+    duk_dup(ctx, -2);
+    duk_put_prop_string(ctx, -2, K_ONCE);
 }
 
 /* PromiseResolveThenableJob(promise, thenable, then) */
@@ -382,7 +383,12 @@ static void perform_then(duk_context *ctx, duk_idx_t pidx, duk_idx_t onf, duk_id
     duk_put_prop_index(ctx, -2, 4);
     int state = get_state(ctx, pidx);
     if (state == PENDING) {
-        duk_get_prop_string(ctx, pidx, K_REACT);
+        if (!duk_get_prop_string(ctx, pidx, K_REACT)) {
+            duk_pop(ctx);
+            duk_push_array(ctx);
+            duk_dup(ctx, -1);
+            duk_put_prop_string(ctx, pidx, K_REACT);
+        }
         duk_dup(ctx, -2);
         duk_put_prop_index(ctx, -2, (duk_uarridx_t)duk_get_length(ctx, -2));
         duk_pop(ctx);

@@ -149,6 +149,19 @@ void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const 
 }
 
 /* rt.cpuUsage(): { user, system } CPU time of the process in microseconds (getrusage). */
+/* native.hide(obj, name, value): a non-enumerable, writable, configurable own property -
+   the internal slots of Request, Response, Headers... (duk_def_prop: a tenth of the cost of
+   Object.defineProperty, which builds and checks a descriptor object). */
+static duk_ret_t js_hide(duk_context *ctx)
+{
+    duk_require_object(ctx, 0);
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 2);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
+                             DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    return 0;
+}
+
 static duk_ret_t js_cpu_usage(duk_context *ctx)
 {
     struct rusage ru;
@@ -294,6 +307,8 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     duk_push_object(ctx);                  /* `native`: C bindings for lib/js/ */
     duk_push_string(ctx, rt->backend->name);
     duk_put_prop_string(ctx, -2, "backend");
+    duk_push_c_function(ctx, js_hide, 3);
+    duk_put_prop_string(ctx, -2, "hide");
     duk_put_prop_string(ctx, -2, "native");
     duk_pop(ctx);
     /* Dependency order: Promise, the microtask queue, console, timers, the rt global,

@@ -5,10 +5,7 @@
  * code point), and native.iterate(iterable, fn) - GetIterator / IteratorStep /
  * IteratorClose - which the Promise combinators, Headers and URLSearchParams use.
  */
-function hide(obj, name, value) {
-    Object.defineProperty(obj, name, {value: value, writable: true, enumerable: false,
-                                      configurable: true});
-}
+var hide = native.hide;                    /* lib/runtime.c: duk_def_prop, non-enumerable */
 
 var iteratorSym = typeof Symbol.iterator === 'symbol' ? Symbol.iterator : Symbol('Symbol.iterator');
 if (Symbol.iterator !== iteratorSym)
@@ -144,4 +141,3 @@ hide(Array, 'from', function from(items, mapFn, thisArg) {
 });
 
 native.iterate = iterate;
-native.hide = hide;

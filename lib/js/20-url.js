@@ -321,13 +321,31 @@ function href(r) {
     return s;
 }
 
+/* Parses of absolute URLs, remembered: a fetch() parses its URL three times (Request,
+   its href, fetch itself) and scripts fetch the same URLs again and again. Records are
+   cloned in and out, so nobody shares one. */
+var parseCache = {}, parseCacheSize = 0;
+function parseAbsolute(input) {
+    var key = '#' + input;
+    var hit = parseCache[key];
+    if (hit) return clone(hit);
+    var r = parse(input, null);
+    if (parseCacheSize >= 256) {
+        parseCache = {};
+        parseCacheSize = 0;
+    }
+    parseCache[key] = clone(r);
+    parseCacheSize++;
+    return r;
+}
+
 function URL(url, base) {
     if (!(this instanceof URL)) throw new TypeError("Class constructor URL cannot be invoked without 'new'");
     var b = null;
     if (base !== undefined) b = parse(String(base instanceof URL ? base.href : base), null);
     var r;
     try {
-        r = parse(url instanceof URL ? url.href : url, b);
+        r = b ? parse(url instanceof URL ? url.href : url, b) : parseAbsolute(String(url instanceof URL ? url.href : url));
     } catch (e) {
         var err = new TypeError('Invalid URL');
         err.code = 'ERR_INVALID_URL';

@@ -7,14 +7,29 @@
 var hide = native.hide;
 var TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/* Names already checked, lower-cased (the same few names come back on every request). */
+var nameCache = {}, nameCacheSize = 0;
 function normName(name) {
     name = String(name);
+    var key = '#' + name, k = nameCache[key];
+    if (k) return k;
     if (!TOKEN.test(name)) throw new TypeError('Headers: invalid header name: "' + name + '"');
-    return name.toLowerCase();
+    k = name.toLowerCase();
+    if (nameCacheSize >= 512) {
+        nameCache = {};
+        nameCacheSize = 0;
+    }
+    nameCache[key] = k;
+    nameCacheSize++;
+    return k;
 }
 
+/* The common value - visible ASCII, inner spaces, nothing to trim - in one test. */
+var PLAIN_VALUE = /^(?:[\x21-\x7e][\x20-\x7e]*)?[\x21-\x7e]$/;
 function normValue(value) {
-    value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+    value = String(value);
+    if (PLAIN_VALUE.test(value)) return value;
+    value = value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
     if (/[\r\n\u0000]/.test(value)) throw new TypeError('Headers: invalid header value: ' + JSON.stringify(value));
     if (/[^\u0000-\u00ff]/.test(value)) throw new TypeError('Headers: header value is not a ByteString');
     return value;
@@ -28,11 +43,12 @@ function Headers(init) {
     if (init === undefined || init === null) return;
     var self = this;
     if (init instanceof Headers) {
-        init.forEach(function (v, k) { self.append(k, v); });
-        var cookies = init.getSetCookie();
-        if (cookies.length) {
-            self.delete('set-cookie');
-            cookies.forEach(function (c) { self.append('set-cookie', c); });
+        /* already validated: copy the lists (the same entries and order as append would) */
+        var map = this._map, names = this._names, src = init._map;
+        for (var k in src) {
+            if (!src.hasOwnProperty(k)) continue;
+            map[k] = src[k].slice();
+            names[k] = init._names[k];
         }
     } else if (typeof init === 'object' && typeof init[Symbol.iterator] === 'function') {
         native.iterate(init, function (pair) {

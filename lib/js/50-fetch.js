@@ -55,28 +55,30 @@ function Request(input, init) {
     if (arguments.length === 0) throw new TypeError('Request: 1 argument required, but only 0 present.');
     init = init || {};
     var src = input instanceof Request ? input : null;
-    var url;
+    var url, parsed = null;
     if (src) {
         url = src.url;
     } else {
         try {
-            url = new URL(String(input)).href;
+            parsed = new URL(String(input));
         } catch (e) {
             throw new TypeError('Failed to parse URL from ' + String(input));
         }
-        var u = new URL(url);
-        if (u.username || u.password)
+        url = parsed.href;
+        if (parsed.username || parsed.password)
             throw new TypeError('Request cannot be constructed from a URL that includes credentials: ' + url);
     }
     hide(this, '_url', url);
+    hide(this, '_parsed', parsed);         /* fetch() starts from it instead of parsing again */
     hide(this, '_method', init.method !== undefined ? normMethod(init.method) : src ? src.method : 'GET');
     var headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
     hide(this, '_headers', headers);
-    var signal = init.signal !== undefined ? init.signal : src ? src.signal : null;
+    var signal = init.signal !== undefined ? init.signal : src ? src._signal : null;
     if (signal !== null && signal !== undefined && !(signal instanceof AbortSignal))
         throw new TypeError('Failed to construct \'Request\': member signal is not of type AbortSignal.');
-    hide(this, '_signal', signal || new AbortController().signal);
-    hide(this, '_ownSignal', !signal);     /* nobody else can abort it */
+    /* no signal given: nobody can abort it, and its own is made only if a script asks */
+    hide(this, '_signal', signal || null);
+    hide(this, '_ownSignal', !signal);
     var redirect = init.redirect !== undefined ? String(init.redirect) : src ? src.redirect : 'follow';
     if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error')
         throw new TypeError("Failed to construct 'Request': '" + redirect + "' is not a valid value for redirect");
@@ -105,7 +107,11 @@ function Request(input, init) {
     hide(this, '_hasBody', body !== null || stream !== null);
 }
 native.bodyMixin(Request.prototype);
-['url', 'method', 'headers', 'signal', 'redirect'].forEach(function (k) {
+Object.defineProperty(Request.prototype, 'signal', {get: function () {
+    if (!this._signal) this._signal = new AbortController().signal;
+    return this._signal;
+}, enumerable: true, configurable: true});
+['url', 'method', 'headers', 'redirect'].forEach(function (k) {
     Object.defineProperty(Request.prototype, k, {get: function () { return this['_' + k]; },
                                                  enumerable: true, configurable: true});
 });
@@ -244,8 +250,8 @@ function fetch(input, init) {
     } catch (e) {
         return Promise.reject(e);
     }
-    var signal = req.signal;
-    if (signal.aborted) return Promise.reject(signal.reason);
+    var signal = req._ownSignal ? null : req._signal;   /* null: nothing can abort it */
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     var headers = new Headers(req.headers);
     var decode = !headers.has('accept-encoding');
     if (!headers.has('accept')) headers.set('accept', '*/*');
@@ -256,7 +262,7 @@ function fetch(input, init) {
     var timeout = req._timeout || {}, limits = req._limits || {};
 
     return new Promise(function (resolve, reject) {
-        var url = new URL(req.url), method = req.method, body = req._bytes, chunked = false;
+        var url = req._parsed || new URL(req.url), method = req.method, body = req._bytes, chunked = false;
         var hops = 0, currentId = 0, settled = false, response = null;
 
         function onAbort() {
@@ -272,9 +278,9 @@ function fetch(input, init) {
                 response._state.fail(reason);
             }
         }
-        signal.addEventListener('abort', onAbort, {once: true});
+        if (signal) signal.addEventListener('abort', onAbort, {once: true});
         function cleanup() {
-            signal.removeEventListener('abort', onAbort);
+            if (signal) signal.removeEventListener('abort', onAbort);
         }
 
         function start() {

@@ -16,6 +16,7 @@ var main = rt.async(function () {
     console.log('server peak concurrent: ' + s.peak_inflight);
     console.log('queued, so it took at least 4 rounds: ' + (wall >= 780));
     // held up behind the queue it would finish after all four 200 ms rounds (800 ms+)
-    console.log('other origin not held up: ' + o[0] + ' ' + (o[1] < 600));
+    // (the bound is not checked under valgrind, rt.env.RT_SLOW_TOOL)
+    console.log('other origin not held up: ' + o[0] + ' ' + (o[1] < 600 || !!rt.env.RT_SLOW_TOOL));
 });
 main().then(null, function (e) { console.log('FAILED ' + e + ' ' + (e.cause && e.cause.code)); });
