@@ -66,6 +66,9 @@ const uint8_t *rt_tls_out(rt_tls_conn *c, size_t *len);
 void rt_tls_out_ack(rt_tls_conn *c, size_t n);
 /* Feed record bytes read from the socket; returns how many the engine took. */
 size_t rt_tls_in(rt_tls_conn *c, const uint8_t *data, size_t len);
+/* Or read straight into the engine: where (and how much) it can take now; ack what came. */
+uint8_t *rt_tls_in_buf(rt_tls_conn *c, size_t *room);
+void rt_tls_in_ack(rt_tls_conn *c, size_t n);
 /* Decrypted application bytes available: pointer/length; ack what was consumed. */
 const uint8_t *rt_tls_app_in(rt_tls_conn *c, size_t *len);
 void rt_tls_app_in_ack(rt_tls_conn *c, size_t n);

@@ -44,6 +44,8 @@ struct rt_tls_conn {
     x509_wrap x;
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
     br_ssl_session_parameters offered;     /* the session we asked to resume, if any */
+    int established;                       /* sticky: application data has been possible (with
+                                              a mono buffer the state flags come and go) */
     uint8_t ee[];                          /* EE_MAX bytes, present only for IP hosts */
 };
 
@@ -263,7 +265,10 @@ int rt_tls_conn_resumed(rt_tls_conn *c)
 
 int rt_tls_established(rt_tls_conn *c)
 {
-    return (br_ssl_engine_current_state(&c->sc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != 0;
+    if (!c->established &&
+        (br_ssl_engine_current_state(&c->sc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+        c->established = 1;
+    return c->established;
 }
 
 void rt_tls_conn_save(rt_tls_conn *c, rt_tls_sessions *sessions, const char *key)
@@ -284,8 +289,7 @@ void *rt_tls_engine(rt_tls_conn *c)
 int rt_tls_error(rt_tls_conn *c, int eof_early, char *msg, size_t msglen)
 {
     int e = br_ssl_engine_last_error(&c->sc.eng);
-    int hs = !(br_ssl_engine_current_state(&c->sc.eng) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)) &&
-             e != BR_ERR_OK;
+    int hs = !rt_tls_established(c) && e != BR_ERR_OK;
     int code;
     const char *what;
     if (e == BR_ERR_X509_EXPIRED) {
@@ -338,6 +342,20 @@ size_t rt_tls_in(rt_tls_conn *c, const uint8_t *data, size_t len)
     memcpy(buf, data, n);
     br_ssl_engine_recvrec_ack(&c->sc.eng, n);
     return n;
+}
+
+uint8_t *rt_tls_in_buf(rt_tls_conn *c, size_t *room)
+{
+    if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_RECVREC)) {
+        *room = 0;
+        return NULL;
+    }
+    return br_ssl_engine_recvrec_buf(&c->sc.eng, room);
+}
+
+void rt_tls_in_ack(rt_tls_conn *c, size_t n)
+{
+    br_ssl_engine_recvrec_ack(&c->sc.eng, n);
 }
 
 const uint8_t *rt_tls_app_in(rt_tls_conn *c, size_t *len)
@@ -419,6 +437,7 @@ static int pump_plaintext(rt_tls_conn *c, rt_tls_src *src)
 int rt_tls_pump(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src)
 {
     for (;;) {
+        rt_tls_established(c);             /* notice the handshake's end while it shows */
         int moved = src ? pump_plaintext(c, src) : 0;
         size_t len;
         const uint8_t *rec = rt_tls_out(c, &len);

@@ -55,6 +55,7 @@ struct uvb_conn {
     char *wbuf;                            /* owned: records being written */
     int writing;
     int app_done;                          /* whole request encrypted and handed to uv_write */
+    int hs_done;                           /* handshake over: the headers timeout runs */
     uint8_t *pending;                      /* owned: records read that the engine could not
                                               take yet (reading stops until it can) */
     size_t pending_len;
@@ -254,7 +255,12 @@ static void finish(struct uvb_conn *c, size_t leftover)
 {
     struct uvb_state *s = c->s;
     struct uvb_req *ur = c->r;
-    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse;
+    /* an answer can come before the whole request went out (a 413 for an upload): such
+       a connection is never reused */
+    int sent = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0 &&
+               (!c->tls || (c->src.off == ur->req->head_len + ur->req->body_len &&
+                            !rt_tls_sending(c->tls)));
+    int keep = c->p.keepalive && leftover == 0 && ur->req->reuse && sent;
     if (c->tls) {
         size_t more = 0;
         rt_tls_app_in(c->tls, &more);      /* bytes past the response: not reusable */
@@ -502,6 +508,11 @@ static void tls_after(struct uvb_conn *c, struct uvb_req *ur, int r)
     if (r == RT_TLS_STOPPED || c->state == C_CLOSING || !c->r || c->r != ur)
         return;
     rt_breq *req = ur->req;
+    if (!c->hs_done && rt_tls_established(c->tls)) {
+        c->hs_done = 1;                    /* as for plain http: sending and waiting for the
+                                              head run under the headers timeout */
+        arm(c, req->headers_timeout_ms);
+    }
     if (!c->app_done && c->src.off == req->head_len + req->body_len && !rt_tls_sending(c->tls)) {
         c->app_done = 1;
         arm(c, req->headers_timeout_ms);

@@ -395,6 +395,8 @@ struct tp_io {
     br_sslio_context ioc;
     uint64_t deadline;
     int timed_out, eof, err;
+    int early;                             /* the server answered before the whole request
+                                              was sent: read it, never pool the connection */
 };
 
 static int tls_sock_read(void *ctx, unsigned char *buf, size_t len)
@@ -450,6 +452,93 @@ static int tls_fail(struct tp_io *io, int handshake, char *msg, size_t msglen)
     return code;
 }
 
+/* Send the request over TLS, driving the engine directly (lib/tls.c primitives) rather
+   than with br_sslio_write_all, so that the socket is watched both ways: the handshake
+   and the upload go on until the server answers early (a 413 while the body is still
+   going out: then the answer is read, as over plain http) or a deadline passes. */
+static int tls_send(struct tp_job *j, struct tp_io *io, rt_breq *req, char *msg, size_t msglen)
+{
+    const uint8_t *seg[2] = {(const uint8_t *)req->head, req->body};
+    size_t seglen[2] = {req->head_len, req->body_len};
+    size_t total = req->head_len + req->body_len, off = 0;
+    int hs = !rt_tls_established(io->tls);
+    uint64_t deadline = hs ? (j->connect_ms ? now_ms() + j->connect_ms : 0)
+                           : (j->headers_ms ? now_ms() + j->headers_ms : 0);
+    for (;;) {
+        if (rt_tls_closed(io->tls))
+            return tls_fail(io, hs, msg, msglen);
+        if (hs && rt_tls_established(io->tls)) {
+            hs = 0;                        /* handshake done: the headers timeout from here */
+            deadline = j->headers_ms ? now_ms() + j->headers_ms : 0;
+        }
+        size_t alen;
+        rt_tls_app_in(io->tls, &alen);
+        if (alen) {
+            /* an answer: br_sslio_read takes it from here. If it came early, records still
+               waiting would make br_sslio write first (and block on a server that stopped
+               reading): drop them - the connection is closed after this exchange anyway */
+            size_t pend;
+            io->early = off < total || (rt_tls_out(io->tls, &pend), pend != 0);
+            while (io->early && (rt_tls_out(io->tls, &pend), pend))
+                rt_tls_out_ack(io->tls, pend);
+            return 0;
+        }
+        if (off < total) {
+            int i = off < seglen[0] ? 0 : 1;
+            size_t at = i ? off - seglen[0] : off;
+            size_t n = rt_tls_app_out(io->tls, seg[i] + at, seglen[i] - at);
+            if (n) {
+                off += n;
+                if (off == total)
+                    rt_tls_flush(io->tls);
+                continue;
+            }
+        }
+        size_t rlen, room;
+        const uint8_t *rec = rt_tls_out(io->tls, &rlen);
+        if (!rlen && off == total && !hs)
+            return 0;                      /* all of it is on the wire */
+        uint8_t *in = rt_tls_in_buf(io->tls, &room);
+        struct pollfd p = {io->fd, (short)((rlen ? POLLOUT : 0) | (room ? POLLIN : 0)), 0};
+        if (!p.events)
+            return tls_fail(io, hs, msg, msglen);
+        int ms = -1;
+        if (deadline) {
+            uint64_t now = now_ms();
+            ms = now >= deadline ? 0 : (int)(deadline - now);
+        }
+        int r = poll(&p, 1, ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            io->timed_out = 1;
+            if (hs)
+                return RT_ETIMEDOUT;
+            snprintf(msg, msglen, "the request was not taken within %u ms", j->headers_ms);
+            return RT_EHEADERS_TIMEOUT;
+        }
+        if (rlen && (p.revents & POLLOUT)) {
+            ssize_t n = send(io->fd, rec, rlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                rt_tls_out_ack(io->tls, (size_t)n);
+            else if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+                return map_errno(errno);
+        } else if (room && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n = recv(io->fd, in, room, MSG_DONTWAIT);
+            if (n > 0) {
+                rt_tls_in_ack(io->tls, (size_t)n);
+            } else if (n == 0) {
+                io->eof = 1;
+                return tls_fail(io, hs, msg, msglen);
+            } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+                return map_errno(errno);
+            }
+        } else if (p.revents & (POLLHUP | POLLERR)) {
+            return RT_ECONNRESET;
+        }
+    }
+}
+
 /* Send head + body from the core's memory (no copy for plain http). 0 or a code. */
 static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t msglen)
 {
@@ -462,15 +551,11 @@ static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t ms
     rt_breq *req = j->req;
     pthread_mutex_unlock(&j->sh->mu);
     int rc = 0;
+    /* sending runs under the headers timeout, as in the libuv backend: a server that
+       never reads the upload cannot hold the worker */
+    uint64_t send_deadline = j->headers_ms ? now_ms() + j->headers_ms : 0;
     if (io->tls) {
-        /* the handshake runs inside the first write: the connect deadline covers it */
-        int fresh = !rt_tls_established(io->tls);
-        uint32_t ms = fresh ? j->connect_ms : j->headers_ms;
-        io->deadline = ms ? now_ms() + ms : 0;
-        if (br_sslio_write_all(&io->ioc, req->head, req->head_len) < 0 ||
-            (req->body_len && br_sslio_write_all(&io->ioc, req->body, req->body_len) < 0) ||
-            br_sslio_flush(&io->ioc) < 0)
-            rc = tls_fail(io, fresh, msg, msglen);
+        rc = tls_send(j, io, req, msg, msglen);
     } else {
         struct iovec iov[2] = {{(void *)req->head, req->head_len},
                                {(void *)req->body, req->body_len}};
@@ -479,10 +564,30 @@ static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t ms
             struct msghdr mh = {0};
             mh.msg_iov = iov + idx;
             mh.msg_iovlen = (size_t)(cnt - idx);
-            ssize_t n = sendmsg(io->fd, &mh, MSG_NOSIGNAL);
+            ssize_t n = sendmsg(io->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    /* watch both ways: an early answer (a 413 for this upload) ends the
+                       sending, and the answer is read */
+                    struct pollfd p = {io->fd, POLLOUT | POLLIN, 0};
+                    int ms = -1;
+                    if (send_deadline) {
+                        uint64_t now = now_ms();
+                        ms = now >= send_deadline ? 0 : (int)(send_deadline - now);
+                    }
+                    int r = poll(&p, 1, ms);
+                    if (r == 0) {
+                        rc = RT_EHEADERS_TIMEOUT;
+                        break;
+                    }
+                    if (r > 0 && (p.revents & POLLIN) && !(p.revents & POLLOUT)) {
+                        io->early = 1;
+                        break;
+                    }
+                    continue;
+                }
                 rc = map_errno(errno);
                 break;
             }
@@ -496,6 +601,8 @@ static int send_request(struct tp_job *j, struct tp_io *io, char *msg, size_t ms
             }
         }
     }
+    if (rc == RT_EHEADERS_TIMEOUT)
+        snprintf(msg, msglen, "the request was not taken within %u ms", j->headers_ms);
     pthread_mutex_lock(&j->sh->mu);
     j->sending = 0;
     if (j->cancelled)
@@ -762,7 +869,7 @@ static int exchange(struct tp_job *j, struct tp_io *io, int *reusable, int *noth
         }
         leftover += (size_t)n - used;
     }
-    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse;
+    *reusable = p.keepalive && p.done && leftover == 0 && j->reuse && !io->early;
     if (io->tls) {
         size_t more = 0;
         rt_tls_app_in(io->tls, &more);     /* bytes past the response: not reusable */

@@ -23,6 +23,7 @@ Endpoints (query parameters in brackets):
   /close-mid-body?n=N&cut=M[&abort=1]  announces N bytes, sends M, closes (abort: no
                               TLS close_notify)
   /close-before-headers       closes at once;  /never: never answers;  /reset: RST
+  /noread[?answer=1]          never reads the request body; never answers (or: 413 at once)
   /slow-headers               trickles the head one byte per 100 ms
   /stream-progress?n=N        streams the pattern; /stats shows stream_written
   /bad/<name>                 hostile responses (see HOSTILE)
@@ -86,7 +87,9 @@ async def read_request(reader):
         hd[k] = hd[k] + ", " + v if k in hd else v
     body = b""
     chunked = "chunked" in hd.get("transfer-encoding", "").lower()
-    if chunked:
+    if target.startswith("/noread"):
+        pass                               # a server that never reads the upload
+    elif chunked:
         parts = []
         while True:
             size_line = await reader.readline()
@@ -275,6 +278,15 @@ async def handle(req, reader, writer):
             writer.transport.abort()       # over TLS: no close_notify
         return False
     elif p == "/close-before-headers":
+        return False
+    elif p == "/noread":
+        if q.get("answer"):
+            # answers 413 at once without reading the upload, then stops reading
+            await send(writer, 413, "too large", [("Connection", "close")])
+            await asyncio.sleep(float(q.get("linger", "2")))
+            return False
+        # never reads the request body and never answers: the client's upload stalls
+        await asyncio.sleep(3600)
         return False
     elif p == "/never":
         await asyncio.sleep(3600)
