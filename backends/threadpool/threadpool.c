@@ -953,14 +953,54 @@ static void run_job(struct tp_job *j)
     }
 }
 
+/* Close the pooled connections idle for longer than idle_ms (mu held). Returns the
+   milliseconds until the next one expires, or -1 when the pool is empty. */
+static int sweep_idle_locked(struct tp_shared *sh)
+{
+    uint64_t now = now_ms(), next = 0;
+    for (struct tp_idle **pp = &sh->idle; *pp;) {
+        struct tp_idle *i = *pp;
+        uint64_t expires = i->since_ms + sh->idle_ms;
+        if (now < expires) {
+            if (!next || expires < next)
+                next = expires;
+            pp = &i->next;
+            continue;
+        }
+        *pp = i->next;
+        close(i->fd);
+        sh->conns--;
+        rt__free(i->tls);
+        rt__free(i->origin);
+        rt__free(i);
+    }
+    return next ? (int)(next - now) : -1;
+}
+
 static void *worker(void *arg)
 {
     struct tp_shared *sh = arg;
     pthread_mutex_lock(&sh->mu);
     for (;;) {
         while (!sh->shutdown && (!sh->qhead || (sh->max_conns && sh->conns >= sh->max_conns &&
-                                                !sh->idle)))
-            pthread_cond_wait(&sh->work_cv, &sh->mu);
+                                                !sh->idle))) {
+            /* idle workers also close expired pooled connections: an idle runtime must
+               not hold them (and their descriptors) for ever */
+            int ms = sweep_idle_locked(sh);
+            if (ms < 0) {
+                pthread_cond_wait(&sh->work_cv, &sh->mu);
+                continue;
+            }
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += ms / 1000 + 1;     /* + a little: expired for sure at wake-up */
+            until.tv_nsec += (long)(ms % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&sh->work_cv, &sh->mu, &until);
+        }
         if (sh->shutdown)
             break;
         struct tp_job *j = sh->qhead;
