@@ -8,7 +8,7 @@
 # checkpoint) and the end, if more fds are open at the end than after warm-up (both counted
 # with the keep-alive pool idle: a descriptor the runtime opens once, on first use, is not
 # a leak; one more per N fetches is), or if any fetch had an outcome other than the one its
-# kind must have.
+# kind must have. SOAK_BACKENDS picks the backends (default: both).
 # The thread-pool backend runs with --threads 64 (a worker blocks on one request; with
 # the default 4, the fetches that wait on purpose would serialize the whole run).
 set -e
@@ -25,7 +25,7 @@ ulimit -n 4096 2>/dev/null || true
 status=0
 echo "| backend | fetches | ok | failed as expected | unexpected | RSS at warm-up (MB) | RSS at end (MB) | growth | live allocs warm-up / end | fds at start / after warm-up / at end | wall (s) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for b in libuv threadpool; do
+for b in ${SOAK_BACKENDS:-libuv threadpool}; do
     opts=""
     [ $b = threadpool ] && opts="--threads 64"
     # shellcheck disable=SC2086

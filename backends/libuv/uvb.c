@@ -219,8 +219,12 @@ static void on_timeout(uv_timer_t *t)
              req->connect_timeout_ms);
         break;
     case C_HEAD:
-        fail(c, RT_EHEADERS_TIMEOUT, "no response head from %s:%u within %u ms", req->host,
-             req->port, req->headers_timeout_ms);
+        if (c->tls && !c->hs_done)
+            fail(c, RT_ETIMEDOUT, "TLS handshake with %s:%u: timed out after %u ms", req->host,
+                 req->port, req->connect_timeout_ms);
+        else
+            fail(c, RT_EHEADERS_TIMEOUT, "no response head from %s:%u within %u ms", req->host,
+                 req->port, req->headers_timeout_ms);
         break;
     case C_BODY:
         fail(c, RT_EBODY_TIMEOUT, "%s:%u sent nothing for %u ms inside the body", req->host,
@@ -641,6 +645,8 @@ static void send_request(struct uvb_conn *c)
                 fail(c, r, "TLS set-up for %s failed: %s", req->host, rt_strerror(r));
                 return;
             }
+            arm(c, req->connect_timeout_ms);   /* the handshake gets its own window, as in
+                                                  the thread-pool backend */
         } else {
             arm(c, req->headers_timeout_ms); /* pooled: the session is already up */
         }
@@ -959,8 +965,13 @@ static int uvb_wait(void *state, int timeout_ms)
     if (timeout_ms == 0) {
         uv_run(s->loop, UV_RUN_NOWAIT);
     } else {
-        if (timeout_ms > 0)
+        if (timeout_ms > 0) {
+            /* relative to now, not to the loop's cached time: a stale time makes the timer
+               due at once, uv_run then runs it before polling and, with no other timer
+               left, polls with no timeout - the core's timers would wait for I/O */
+            uv_update_time(s->loop);
             uv_timer_start(&s->wait_timer, on_wait_timer, (uint64_t)timeout_ms, 0);
+        }
         uv_run(s->loop, UV_RUN_ONCE);
         uv_timer_stop(&s->wait_timer);
     }
