@@ -5,7 +5,7 @@
 var isNode = typeof process !== 'undefined' && process.versions && process.versions.node;
 var argv = isNode ? process.argv.slice(1) : rt.argv.slice(1);
 var N = +argv[1] || 1000, url = argv[2];
-var lates = [], prev = Date.now(), ok = 0, failed = 0, done = 0, firstErr = null;
+var t0 = Date.now(), lates = [], prev = t0, ok = 0, failed = 0, done = 0, firstErr = null;
 var timer = setInterval(function () {
     var now = Date.now();
     lates.push(Math.max(0, now - prev - 1));
@@ -23,7 +23,7 @@ for (var i = 0; i < N; i++) {
         if (++done === N) {
             clearInterval(timer);
             var s = lates.slice().sort(function (a, b) { return a - b; });
-            console.log(JSON.stringify({ n: N, ok: ok, failed: failed, ticks: s.length,
+            console.log(JSON.stringify({ n: N, ok: ok, failed: failed, ticks: s.length, wall_ms: Date.now() - t0,
                                          p50: pct(s, 0.5), p99: pct(s, 0.99), max: s.length ? s[s.length - 1] : -1,
                                          error: firstErr }));
         }

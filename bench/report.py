@@ -49,7 +49,7 @@ NOTES = {
     "inflight": "bench/inflight.js starts N fetches at once and reads every body. OS threads: the "
                 "most seen in /proc/PID/status (sampled every 20 ms). rtjs threadpool runs with "
                 "`--threads {tpi}`: a blocking worker holds a request for the whole second, so "
-                "10,000 requests take ~40 s; the 10,000 cell has {r10k} runs, not {runs}.",
+                "10,000 requests take ~40 s. Runs: {r10k}.",
     "close": "bench/reqrate.js with `Connection: close` on every request (over HTTPS every request "
              "is a TLS handshake; clients that keep a session cache may resume). curl and wrk send "
              "the same header.",
@@ -251,7 +251,9 @@ def plots(groups, meta, outdir, stem):
 def body(groups, skipped, meta, img_prefix, img_names):
     c = meta["config"]
     fmtargs = dict(dur=c["dur_ms"], durs=max(1, round(c["dur_ms"] / 1000.0)), tp=c["tp_threads"],
-                   tpi=c["tp_threads_inflight"], r10k=meta["inflight_runs"].get("10000", c["runs"]),
+                   tpi=c["tp_threads_inflight"], r10k=", ".join(["%s in flight over %s: %d" % (k.split("/")[0], k.split("/")[1].upper(), v)
+                               for k, v in sorted(meta["inflight_runs"].items()) if int(k.split("/")[0]) in c["inflight"]]
+                              + ["other cells: %d" % c["runs"]]),
                    runs=c["runs"], lag=c["lag_n"])
     out = []
     for wl in ORDER:
@@ -288,6 +290,8 @@ def header(meta):
             "(TLS 1.2/1.3, EC P-256 certificate from tests/certs/make-certs.sh) on 127.0.0.1, "
             "generated from bench/nginx.conf.in; static files in a temp dir; upload sink and 1 s delay "
             "from the echo module.",
+            "- Load average (1/5/15 min) at start %s, at end %s: other jobs share this machine"
+            % (" ".join(meta["load"].get("start", "?")), " ".join(meta["load"].get("end", "?"))),
             "- Pinning: %s" % ("server on CPU 0, each client on CPU 1 (taskset)" if meta["taskset"]
                                else "none (taskset missing or one CPU)"),
             "- Method: %s runs per cell%s, clients interleaved run by run (run k starts with the k-th "
@@ -295,7 +299,7 @@ def header(meta):
             "divided by the best median of the same cell (1.00 = best; above 1 for costs, below 1 for "
             "rates). Peak RSS (ru_maxrss), client CPU (ru_utime + ru_stime) and OS threads are measured "
             "from outside by bench/bench.py for every client alike." % (
-                c["runs"], ", after one warm-up round (not recorded) for the rate, transfer and "
+                c["runs"], ", after one warm-up round (not recorded) for the rate and "
                            "start-up cells" if c["warmup"] else ", no warm-up")]
 
 
