@@ -365,3 +365,14 @@ def write(rows, skipped, meta, outdir, quick, docs, root):
         open(os.path.join(root, "docs", "benchmarks.md"), "w").write("\n".join(d))
         paths.append(os.path.join(root, "docs", "benchmarks.md"))
     return paths
+
+
+if __name__ == "__main__":
+    # report.py RAW.json [--docs]: rewrites the report (and docs) from a run's raw JSON.
+    import sys
+    raw = json.load(open(sys.argv[1]))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    skipped = {tuple(k.split("/", 1)): v for k, v in raw["skipped"].items()}
+    for p in write(raw["runs"], skipped, raw["meta"], os.path.dirname(os.path.abspath(sys.argv[1])),
+                   raw["meta"]["quick"], "--docs" in sys.argv[2:], root):
+        print(p)

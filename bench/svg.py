@@ -147,6 +147,8 @@ def bar_chart(path, title, ylabel, groups, bars):
             x = L + gw * g + gw * 0.1 + i * bw
             out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>'
                        % (x, fy(v), bw - 2, H - B - fy(v), COLORS[i % len(COLORS)], _esc(name), _esc(label), _fmt(v)))
+            out.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%s</text>'
+                       % (x + (bw - 2) / 2, fy(v) - 3, _fmt(v)))
     _legend(out, [n for n, _ in bars])
     out.append("</svg>")
     open(path, "w").write("\n".join(out) + "\n")
