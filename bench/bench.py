@@ -549,9 +549,10 @@ class Suite:
         p = CURRENT.get("proc")
         if p and p.poll() is None:
             try:
+                p.terminate()              # bench/measure.c passes SIGTERM on to the client
+                p.wait(3)
+            except (OSError, subprocess.TimeoutExpired):
                 p.kill()
-            except OSError:
-                pass
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -611,8 +612,10 @@ def main():
 
     def on_signal(sig, _frame):
         raise KeyboardInterrupt("signal %d" % sig)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # SIGINT too: a driver started in the background inherits SIGINT ignored, and Ctrl-C
+    # (or kill -INT) must still stop nginx.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
         suite.run()
         if os.path.exists("/proc/loadavg"):
