@@ -178,7 +178,7 @@ test: deps
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
               ca-certificates
 DEPS_TEST  := python3 openssl curl
-DEPS_BENCH := hyperfine
+DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl
 deps:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
@@ -189,14 +189,16 @@ deps-bench:
 demo: deps all
 	tests/run-demo.sh $(B)
 
-# What exists of the comparative suite so far (docs/benchmarks.md): requests in flight.
+# The comparative suite (docs/benchmarks.md): nginx on 127.0.0.1, rtjs on both backends,
+# node, curl and wrk; report in bench/results/<date>.md, docs/benchmarks.md rewritten.
 bench: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
-	bench/run-inflight.sh 1000 10000
+	python3 bench/bench.py --docs
 
+# The reduced set (CI smoke test, a few minutes): bench/results/<date>-quick.md; asserts no figure.
 bench-quick: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
-	bench/run-inflight.sh 1000
+	python3 bench/bench.py --quick
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS against tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60

@@ -1,23 +1,34 @@
-// reqrate.js N CONCURRENCY URL [close] - N GETs with CONCURRENCY in flight, reading every
-// body; with "close" each request asks for a new connection (Connection: close).
-// Prints one JSON line: requests/s and CPU microseconds per request.
+// reqrate.js MS CONCURRENCY URL [close] - GETs with CONCURRENCY in flight for MS
+// milliseconds (then the ones in flight finish), reading every body; with "close" every
+// request asks for a new connection (Connection: close). Prints one JSON line: requests
+// done, failed, seconds. Plain ES5: the same file runs under rtjs and node; CPU and peak
+// RSS are measured from outside by bench/bench.py, the same way for every client.
 var isNode = typeof process !== 'undefined' && process.versions && process.versions.node;
 var argv = isNode ? process.argv.slice(1) : rt.argv.slice(1);
-var N = +argv[1], C = +argv[2], url = argv[3], close = argv[4] === 'close';
-function cpu() { var u = isNode ? process.cpuUsage() : rt.cpuUsage(); return u.user + u.system; }
+var MS = +argv[1], C = +argv[2], url = argv[3], close = argv[4] === 'close';
 var init = close ? { headers: { Connection: 'close' } } : undefined;
-var started = 0, done = 0, failed = 0, t0 = Date.now(), c0 = cpu();
+var done = 0, failed = 0, active = 0, t0, firstErr = null;
+function finish() {
+    console.log(JSON.stringify({ done: done, failed: failed, seconds: (Date.now() - t0) / 1000,
+                                 concurrency: C, close: close, error: firstErr }));
+}
 function one() {
-    if (started >= N) return;
-    started++;
-    fetch(url, init).then(function (r) { return r.text(); }).then(null, function () { failed++; }).then(function () {
-        if (++done === N) {
-            var s = (Date.now() - t0) / 1000;
-            console.log(JSON.stringify({ n: N, concurrency: C, close: close, failed: failed,
-                                         rps: Math.round(N / s), cpu_us_per_req: Math.round((cpu() - c0) / N) }));
-        } else {
-            one();
-        }
+    active++;
+    fetch(url, init).then(function (r) {
+        if (r.status !== 200) throw new Error('status ' + r.status);
+        return r.text();
+    }).then(function () { done++; }, function (e) {
+        failed++;
+        if (!firstErr) firstErr = String(e) + (e && e.cause ? ' ' + e.cause : '');
+    }).then(function () {
+        active--;
+        if (Date.now() - t0 < MS) one();
+        else if (active === 0) finish();
     });
 }
-for (var i = 0; i < C; i++) one();
+// One request first, untimed: loads what the client loads lazily (node's undici) and opens
+// a connection; the clock starts after it.
+fetch(url, init).then(function (r) { return r.text(); }).then(function () {
+    t0 = Date.now();
+    for (var i = 0; i < C; i++) one();
+}, function (e) { failed++; firstErr = String(e); t0 = Date.now(); finish(); });
