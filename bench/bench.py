@@ -84,6 +84,7 @@ class Nginx:
         self.tmp, self.pin = tmp, pin
         self.http_port = http_port or free_port()
         self.https_port = https_port or free_port()
+        self.https_full_port = free_port()         # HTTPS without session resumption
         self.proc = None
         self.certs = os.path.join(tmp, "certs")
 
@@ -108,6 +109,7 @@ class Nginx:
                "@USER@": "user root;" if os.geteuid() == 0 else "",
                "@TMP@": self.tmp, "@CERTS@": self.certs,
                "@HTTP_PORT@": str(self.http_port), "@HTTPS_PORT@": str(self.https_port),
+               "@HTTPS_FULL_PORT@": str(self.https_full_port),
                "worker_rlimit_nofile 65536": "worker_rlimit_nofile %d" % nofile,
                "worker_connections 30000": "worker_connections %d" % (nofile - 100)}
         for k, v in rep.items():
@@ -151,7 +153,8 @@ class Nginx:
                 self.proc.wait()
 
     def url(self, proto, path):
-        return "%s://127.0.0.1:%d/%s" % (proto, self.http_port if proto == "http" else self.https_port, path)
+        port = {"http": self.http_port, "https": self.https_port, "https-full": self.https_full_port}[proto]
+        return "%s://127.0.0.1:%d/%s" % ("http" if proto == "http" else "https", port, path)
 
     def version(self):
         try:
@@ -300,7 +303,7 @@ class Suite:
 
     def curl(self, proto):
         c = self.client_pin + ["curl", "-s", "--no-progress-meter", "-o", "/dev/null"]
-        if proto == "https":
+        if proto.startswith("https"):
             c += ["--cacert", os.path.join(self.server.certs, "ca.pem")]
         return c
 
@@ -392,7 +395,9 @@ class Suite:
                      "requests": n, "failed": errs}
                 return m, r.rc == 0 and n > 0, ("%d socket errors/non-2xx" % errs) if errs else ""
         if close:
-            for proto in ("http", "https"):
+            # https: the server keeps sessions (clients that resume them do abbreviated
+            # handshakes); https-full: it keeps none, so every connection is a full handshake
+            for proto in ("http", "https", "https-full"):
                 self.cell(wl, proto, cfg["close_conc"], CLIENTS, cfg["runs"], fn, cfg["warmup"])
         else:
             for proto in ("http", "https"):
@@ -521,7 +526,7 @@ class Suite:
              "transfer": 4 * n5 * cfg["runs"],
              "inflight": n3 * sum(cfg["inflight_runs"].get("%d/%s" % (n, p), cfg["runs"])
                                   for n in cfg["inflight"] for p in ("http", "https")),
-             "close": 2 * n5 * (cfg["runs"] + w),
+             "close": 3 * n5 * (cfg["runs"] + w),
              "lag": 2 * n3 * cfg["runs"],
              "startup": (n3 + 2 * 4) * (cfg["start_runs"] + 1)}
         return sum(v for k, v in p.items() if k in only)

@@ -50,9 +50,12 @@ NOTES = {
                 "most seen in /proc/PID/status (sampled every 20 ms). rtjs threadpool runs with "
                 "`--threads {tpi}`: a blocking worker holds a request for the whole second, so "
                 "10,000 requests take ~40 s. Runs: {r10k}.",
-    "close": "bench/reqrate.js with `Connection: close` on every request (over HTTPS every request "
-             "is a TLS handshake; clients that keep a session cache may resume). curl and wrk send "
-             "the same header.",
+    "close": "bench/reqrate.js with `Connection: close` on every request: a new connection each "
+             "time. **HTTPS**: every request is a TLS handshake, and the server keeps sessions, so "
+             "clients with a session cache (rtjs, curl) resume them (abbreviated handshakes); "
+             "**HTTPS-FULL**: the same against a listener without session cache or tickets, so "
+             "every handshake is a full one - the two together show what resumption saves. curl "
+             "and wrk send the same header.",
     "lag": "bench/lag.js: a 1 ms setInterval records (time since previous tick - 1 ms) with "
            "Date.now() (1 ms resolution, for every client) while {lag} fetches of the 1 s "
            "endpoint are in flight. rtjs threadpool runs with `--threads {tpi}`.",
@@ -262,7 +265,7 @@ def body(groups, skipped, meta, img_prefix, img_names):
     out = []
     for wl in ORDER:
         title = TABLES[wl][0]
-        plist = [p for p in (["-", "http", "https"] if wl == "startup" else ["http", "https"])
+        plist = [p for p in (["-", "http", "https"] if wl == "startup" else ["http", "https", "https-full"])
                  if params_of(groups, wl, p)]
         if not plist:
             continue
