@@ -81,10 +81,11 @@ $(DUK_OBJ): $(DUK_DIR)/duktape.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_DUK) -I$(DUK_DIR) -c $< -o $@
 
-# Embedded JavaScript (lib/js/*.js) as C strings.
-$(B)/tools/js2c: tools/js2c.c
+# Embedded JavaScript (lib/js/*.js) compiled to Duktape bytecode at build time, by a tool
+# linked with the library's own duktape.o (the bytecode must match the engine).
+$(B)/tools/js2c: tools/js2c.c $(DUK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -o $@ $<
+	$(CC) -O1 -I$(DUK_DIR) -o $@ $< $(DUK_OBJ) $(LDFLAGS) -lm
 
 $(B)/gen/lib_js.c: $(B)/tools/js2c $(JS_SRC)
 	@mkdir -p $(dir $@)

@@ -504,8 +504,8 @@ class Suite:
                 cmd = self.client_pin + (["node"] if c == "node" else self.rtjs(c, 0)) + ["-e", "0"]
             else:
                 url = self.server.url(proto, "13b")
-                code = ("fetch('%s').then(function (r) { return r.text(); }).then(function (t) {"
-                        " if (t.length !== 13) throw new Error('short body'); })" % url)
+                code = ("fetch('%s').then(function (r) { return r.arrayBuffer(); }).then(function (b) {"
+                        " if (b.byteLength !== 13) throw new Error('short body'); })" % url)
                 if c == "curl":
                     cmd = self.curl(proto) + ["-f", url]
                 else:

@@ -1,8 +1,10 @@
 /*
- * jsmods.c - runs the JavaScript half of the core (lib/js/NN-name.js files, embedded by tools/js2c)
- * at start-up. Each file is compiled as the body of `function (native, global)`, in file
- * name order (10-dom.js before 20-url.js ...). `native` is the internal object that holds
- * the C bindings (lib/fetch.c fills it); it lives in the heap stash, out of scripts' reach.
+ * jsmods.c - runs the JavaScript half of the core (lib/js/NN-name.js files) at start-up.
+ * tools/js2c compiled each file at build time, as the body of `function (native, global)`,
+ * into Duktape bytecode (no compiler run at start-up); here each is loaded and called, in
+ * file name order (10-dom.js before 20-url.js ...). `native` is the internal object that
+ * holds the C bindings (lib/fetch.c fills it); it lives in the heap stash, out of scripts'
+ * reach.
  */
 #include <string.h>
 
@@ -13,13 +15,10 @@ static duk_ret_t run_module(duk_context *ctx, void *udata)
     const rt__js_source *m = udata;
     /* [ ... native ]: a safe call sees the caller's whole stack */
     duk_idx_t native = duk_get_top_index(ctx);
-    duk_push_string(ctx, "(function (native, global) {\n");
-    duk_push_lstring(ctx, m->source, m->len);
-    duk_push_string(ctx, "\n})");
-    duk_concat(ctx, 3);
-    duk_push_sprintf(ctx, "internal:%s", m->name);
-    duk_compile(ctx, DUK_COMPILE_EVAL);
-    duk_call(ctx, 0);                      /* -> the function */
+    /* the bytecode is our own, built with this very engine: the loader trusts it */
+    duk_push_external_buffer(ctx);
+    duk_config_buffer(ctx, -1, (void *)m->bytecode, m->len);
+    duk_load_function(ctx);                /* -> the function */
     duk_dup(ctx, native);
     duk_push_global_object(ctx);
     duk_call(ctx, 2);

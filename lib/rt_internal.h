@@ -155,10 +155,10 @@ void rt__tls_free(rt_runtime *rt);
 struct rt_tls_trust;
 int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out);
 
-/* ---- embedded JS: lib/js/NAME.js compiled into lib_js.c by tools/js2c ---- */
+/* ---- embedded JS: lib/js/NAME.js compiled to Duktape bytecode in lib_js.c by tools/js2c */
 typedef struct rt__js_source {
-    const char *name;                      /* "fetch.js" */
-    const char *source;
+    const char *name;                      /* "50-fetch.js" */
+    const unsigned char *bytecode;         /* duk_dump_function of function (native, global) */
     size_t len;
 } rt__js_source;
 extern const rt__js_source rt__js_sources[];   /* terminated by { NULL, NULL, 0 } */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <uv.h>
 
 #include "rt_internal.h"
@@ -208,10 +209,28 @@ static void fail(struct uvb_conn *c, int code, const char *fmt, ...)
 
 /* ---- timers ---- */
 
+static void arm(struct uvb_conn *c, uint32_t ms);
+
+/* 1 if bytes from the server wait in the socket, unread: the server has spoken and the
+   delay is this process's own backlog (10,000 TLS handshakes to get through, say). */
+static int unread_bytes(struct uvb_conn *c)
+{
+    uv_os_fd_t fd;
+    int n = 0;
+    return uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void on_timeout(uv_timer_t *t)
 {
     struct uvb_conn *c = t->data;
     rt_breq *req = c->r ? c->r->req : NULL;
+    /* Timeouts measure the server's silence: with its answer already waiting to be read,
+       give the connection another period instead of failing it. */
+    if ((c->state == C_HEAD || c->state == C_BODY) && req && unread_bytes(c)) {
+        arm(c, c->state == C_BODY ? req->body_timeout_ms
+               : c->tls && !c->hs_done ? req->connect_timeout_ms : req->headers_timeout_ms);
+        return;
+    }
     switch (c->state) {
     case C_RESOLVING:
     case C_CONNECTING:
