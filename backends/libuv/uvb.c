@@ -227,8 +227,7 @@ static void on_timeout(uv_timer_t *t)
     /* Timeouts measure the server's silence: with its answer already waiting to be read,
        give the connection another period instead of failing it. */
     if ((c->state == C_HEAD || c->state == C_BODY) && req && unread_bytes(c)) {
-        arm(c, c->state == C_BODY ? req->body_timeout_ms
-               : c->tls && !c->hs_done ? req->connect_timeout_ms : req->headers_timeout_ms);
+        arm(c, c->state == C_BODY ? req->body_timeout_ms : req->headers_timeout_ms);
         return;
     }
     switch (c->state) {
@@ -240,7 +239,7 @@ static void on_timeout(uv_timer_t *t)
     case C_HEAD:
         if (c->tls && !c->hs_done)
             fail(c, RT_ETIMEDOUT, "TLS handshake with %s:%u: timed out after %u ms", req->host,
-                 req->port, req->connect_timeout_ms);
+                 req->port, req->headers_timeout_ms);
         else
             fail(c, RT_EHEADERS_TIMEOUT, "no response head from %s:%u within %u ms", req->host,
                  req->port, req->headers_timeout_ms);
@@ -531,11 +530,8 @@ static void tls_after(struct uvb_conn *c, struct uvb_req *ur, int r)
     if (r == RT_TLS_STOPPED || c->state == C_CLOSING || !c->r || c->r != ur)
         return;
     rt_breq *req = ur->req;
-    if (!c->hs_done && rt_tls_established(c->tls)) {
-        c->hs_done = 1;                    /* as for plain http: sending and waiting for the
-                                              head run under the headers timeout */
-        arm(c, req->headers_timeout_ms);
-    }
+    if (!c->hs_done && rt_tls_established(c->tls))
+        c->hs_done = 1;
     if (!c->app_done && c->src.off == req->head_len + req->body_len && !rt_tls_sending(c->tls)) {
         c->app_done = 1;
         arm(c, req->headers_timeout_ms);
@@ -664,8 +660,9 @@ static void send_request(struct uvb_conn *c)
                 fail(c, r, "TLS set-up for %s failed: %s", req->host, rt_strerror(r));
                 return;
             }
-            arm(c, req->connect_timeout_ms);   /* the handshake gets its own window, as in
-                                                  the thread-pool backend */
+            /* the handshake runs under the headers timeout, as sending the request does: a
+               busy server (10,000 handshakes queued) is slow, not unreachable */
+            arm(c, req->headers_timeout_ms);
         } else {
             arm(c, req->headers_timeout_ms); /* pooled: the session is already up */
         }
