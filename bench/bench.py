@@ -416,7 +416,7 @@ class Suite:
         open(lua, "w").write('wrk.method = "POST"\nwrk.body = string.rep("x", %d)\n' % up)
 
         def fn(c, proto, what):
-            dl = what == "download"
+            dl = what == cfg["download"]           # the cell's param: "100m", or "3x10m"
             url = self.server.url(proto, cfg["download"] if dl else "upload")
             if c in JS_CLIENTS:
                 args = ["download", url] if dl else ["upload", url, up, count]

@@ -206,6 +206,28 @@ static const br_x509_class xw_class = {
 
 /* ---- connections ---- */
 
+/* BearSSL's full profile offers ChaCha20-Poly1305 first, the right order for a CPU without
+   AES instructions; with AES-NI and PCLMUL, AES-GCM is several times faster (an https
+   download ran at a quarter of curl's speed on ChaCha20), so offer the GCM suites first. */
+static void prefer_aes_gcm(br_ssl_engine_context *eng)
+{
+    if (!br_aes_x86ni_ctr_get_vtable() || !br_ghash_pclmul_get())
+        return;
+    uint16_t order[BR_MAX_CIPHER_SUITES];
+    size_t n = 0, total = eng->suites_num;
+    for (int gcm = 1; gcm >= 0; gcm--)
+        for (size_t i = 0; i < total; i++) {
+            uint16_t sx = eng->suites_buf[i];
+            int is_gcm = sx == BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+                         sx == BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ||
+                         sx == BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
+                         sx == BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+            if (is_gcm == gcm)
+                order[n++] = sx;
+        }
+    br_ssl_engine_set_suites(eng, order, n);
+}
+
 /* 4 or 16 (and the address in ip) for an IP literal, else 0. */
 static size_t ip_literal(const char *host, uint8_t ip[16])
 {
@@ -239,6 +261,7 @@ int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, co
     c->x.ee = c->x.ip_host ? c->ee : NULL;
     br_ssl_engine_set_x509(&c->sc.eng, &c->x.vtable);
     br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
+    prefer_aes_gcm(&c->sc.eng);
     br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
     br_ssl_engine_set_protocol_names(&c->sc.eng, alpn, 1);
     /* Renegotiation would run the X.509 checks again mid-exchange; HTTP/1.1 over TLS 1.2

@@ -657,6 +657,19 @@ static ssize_t recv_until(struct tp_io *io, char *buf, size_t len, uint64_t dead
     if (io->tls) {
         io->deadline = deadline;
         int n = br_sslio_read(&io->ioc, buf, len);
+        /* a record is 16 KB: gather what is already there (decrypted, or waiting in the
+           socket) into one chunk, as the libuv backend does - the core's cost is per event */
+        while (n > 0 && (size_t)n < len) {
+            size_t avail;
+            rt_tls_app_in(io->tls, &avail);
+            struct pollfd p = {io->fd, POLLIN, 0};
+            if (!avail && poll(&p, 1, 0) <= 0)
+                break;
+            int m = br_sslio_read(&io->ioc, buf + n, len - (size_t)n);
+            if (m <= 0)
+                break;                     /* the end or an error: reported by the next call */
+            n += m;
+        }
         if (n > 0)
             return n;
         if (rt_tls_clean_close(io->tls) && !io->eof && !io->err && !io->timed_out)
@@ -1059,7 +1072,11 @@ static void *worker(void *arg)
         run_job(j);
         pthread_mutex_lock(&sh->mu);
         job_unref_locked(j);               /* the worker's reference */
-        pthread_cond_broadcast(&sh->work_cv);
+        /* a finished job can only unblock workers held by a backend-side connection cap;
+           waking every idle worker after every job (64 of them: a thundering herd) cost
+           more CPU than the request itself */
+        if (sh->max_conns)
+            pthread_cond_broadcast(&sh->work_cv);
     }
     shared_unref_locked(sh);               /* unlocks */
     return NULL;
