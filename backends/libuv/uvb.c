@@ -483,10 +483,14 @@ static void tls_failed(struct uvb_conn *c, int eof)
     char msg[256];
     rt_breq *req = c->r->req;
     int code = rt_tls_error(c->tls, eof, msg, sizeof msg);
-    if (c->reused && !c->got_bytes && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
-        code = RT_ECLOSED;                 /* a pooled connection the server had closed */
-    else if (!rt_tls_established(c->tls) && (code == RT_ETLS_TRUNCATED || code == RT_ETLS))
-        code = RT_ETLS_HANDSHAKE;          /* the server went away mid-handshake */
+    if (code == RT_ETLS_TRUNCATED || code == RT_ETLS) {
+        if (!rt_tls_established(c->tls))
+            code = RT_ETLS_HANDSHAKE;      /* the server went away mid-handshake */
+        else if (!c->got_bytes)
+            code = RT_ECLOSED;             /* closed before answering (a stale pooled
+                                              connection too), as over plain http and in
+                                              the thread-pool backend */
+    }
     fail(c, code, "%s:%u: %s", req->host, req->port, msg);
 }
 

@@ -1,5 +1,5 @@
-// timeout: 90
-// Hostile servers: each malformed or abusive response rejects with TypeError and the
+// timeout: 150
+// Hostile servers (over HTTP and over HTTPS): each malformed or abusive response rejects with TypeError and the
 // documented cause.code within its timeout, while other requests in the same runtime
 // carry on (a slow request runs alongside them all).
 var A = 'http://127.0.0.1:' + rt.env.TEST_HTTP_PORT;
@@ -19,11 +19,15 @@ var cases = [
     ['/redirect-loop', 'head']
 ];
 var alongside = fetch(A + '/delay?ms=1500').then(function (r) { return r.text(); });
+var S = 'https://localhost:' + rt.env.TEST_HTTPS_PORT;
 var run = rt.async(function () {
-    for (var i = 0; i < cases.length; i++) {
-        var c = cases[i], t0 = Date.now(), where = 'none', code = '-';
+    // every case over HTTP, then over HTTPS (the same hostile answers inside TLS)
+    for (var i = 0; i < 2 * cases.length; i++) {
+        var c = cases[i % cases.length], base = i < cases.length ? A : S, t0 = Date.now();
+        var where = 'none', code = '-';
+        if (i === cases.length) console.log('over https:');
         try {
-            var res = rt.await(fetch(A + c[0], c[2]));
+            var res = rt.await(fetch(base + c[0], c[2]));
             where = 'body';
             rt.await(res.arrayBuffer());
             where = 'none';
