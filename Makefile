@@ -38,15 +38,17 @@ B           := build/$(BACKEND)$(SANSUFFIX)
 OPT         ?= -O2 -g
 SANFLAGS    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror,)
-CPPFLAGS    := -Iinclude -Ilib -I$(DUK_DIR) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
+CPPFLAGS    := -Iinclude -Ilib/engine -Ilib/net -I$(DUK_DIR) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
 CFLAGS_RT   := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fvisibility=default -MMD -MP
 CFLAGS_DUK  := -std=gnu99 -O2 -g $(SANFLAGS) -w
 LDLIBS      := -lpthread -lm -ldl
 LDFLAGS     := $(SANFLAGS)
 
-CORE_SRC    := $(wildcard lib/*.c)
+NET_SRC     := $(wildcard lib/net/*.c)
+ENGINE_SRC  := $(wildcard lib/engine/*.c)
+CORE_SRC    := $(NET_SRC) $(ENGINE_SRC)
 BACKEND_SRC := $(wildcard backends/$(BACKEND)/*.c)
-JS_SRC      := $(sort $(wildcard lib/js/*.js))
+JS_SRC      := $(sort $(wildcard lib/engine/js/*.js))
 CORE_OBJ    := $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(CORE_SRC))
 BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
 GEN_OBJ     := $(B)/obj/gen/lib_js.o $(B)/obj/gen/builtin_anchors.o
@@ -81,7 +83,7 @@ $(DUK_OBJ): $(DUK_DIR)/duktape.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_DUK) -I$(DUK_DIR) -c $< -o $@
 
-# Embedded JavaScript (lib/js/*.js) compiled to Duktape bytecode at build time, by a tool
+# Embedded JavaScript (lib/engine/js/*.js) compiled to Duktape bytecode at build time, by a tool
 # linked with the library's own duktape.o (the bytecode must match the engine).
 $(B)/tools/js2c: tools/js2c.c $(DUK_OBJ)
 	@mkdir -p $(dir $@)

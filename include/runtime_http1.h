@@ -1,5 +1,5 @@
 /*
- * runtime_http1.h - the sans-I/O HTTP/1.1 client codec shared by every backend (lib/http1.c).
+ * runtime_http1.h - the sans-I/O HTTP/1.1 client codec shared by every backend (lib/net/http1.c).
  *
  * No I/O, no allocation, no global state: caller-owned bytes in; "consumed N", "need more"
  * or an error out (picohttpparser's contract). Header names and values are pointer + length

@@ -1,5 +1,5 @@
 /*
- * runtime_tls.h - the BearSSL glue shared by every backend (lib/tls.c, lib/trust.c).
+ * runtime_tls.h - the BearSSL glue shared by every backend (lib/net/tls.c, lib/net/trust.c).
  *
  * rt_tls_trust: trust anchors decoded once per runtime from a PEM bundle; read-only and
  * shared by every connection and worker thread afterwards.

@@ -1,6 +1,6 @@
 /*
  * mkanchors.c - build tool: turns the build machine's CA bundle (PEM) into a C file
- * holding its certificates as concatenated DER (rt__builtin_ca_der), which lib/trust.c
+ * holding its certificates as concatenated DER (rt__builtin_ca_der), which lib/net/trust.c
  * decodes into trust anchors when no bundle file exists at run time - so a static binary
  * still verifies on a machine without one. A missing bundle gives an empty table.
  * Generated at build time, never committed. Usage: mkanchors BUNDLE.pem OUT.c

@@ -2,7 +2,7 @@
  * uvb.c - the libuv backend: one thread does all the I/O with non-blocking libuv TCP.
  * Names are resolved with uv_getaddrinfo (IP literals skip it), requests are written with
  * one uv_write of the core's head and body (no copy), and response bytes go through the
- * shared sans-I/O codec (lib/http1.c) as they arrive. Events are emitted straight from
+ * shared sans-I/O codec (lib/net/http1.c) as they arrive. Events are emitted straight from
  * the libuv callbacks, which run inside wait() on the loop thread.
  *
  * Memory: all connections share one 64 KiB read buffer (read_cb consumes it before it
@@ -21,7 +21,7 @@
 #include <sys/ioctl.h>
 #include <uv.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 #include "runtime_tls.h"
 
 #define RBUF_SIZE 65536
@@ -51,7 +51,7 @@ struct uvb_conn {
     size_t head_len, head_cap;
     rt_http1_parser p;
     struct uvb_conn *next;                 /* idle list */
-    /* https: BearSSL driven as a state machine by lib/tls.c's pump */
+    /* https: BearSSL driven as a state machine by lib/net/tls.c's pump */
     rt_tls_conn *tls;                      /* owned, NULL for plain http */
     rt_tls_src src;                        /* the request's head and body, in core memory */
     char *wbuf;                            /* owned: records being written */

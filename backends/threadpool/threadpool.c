@@ -35,7 +35,7 @@
 
 #include <bearssl.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 #include "runtime_tls.h"
 
 #define CHUNK 65536                        /* body bytes per read / per DATA event */
@@ -488,7 +488,7 @@ static int tls_fail(struct tp_io *io, int handshake, char *msg, size_t msglen)
     return code;
 }
 
-/* Send the request over TLS, driving the engine directly (lib/tls.c primitives) rather
+/* Send the request over TLS, driving the engine directly (lib/net/tls.c primitives) rather
    than with br_sslio_write_all, so that the socket is watched both ways: the handshake
    and the upload go on until the server answers early (a 413 while the body is still
    going out: then the answer is read, as over plain http) or a deadline passes. */

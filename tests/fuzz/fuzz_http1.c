@@ -3,7 +3,7 @@
  * whole and again split at a point taken from its first byte (head bytes growing, body
  * decoded in pieces), then closed with on_eof. Invariants: both passes agree on the
  * outcome and on every body byte; no read outside the input (ASan).
- *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_http1.c lib/http1.c
+ *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_http1.c lib/net/http1.c
  */
 #include <stdint.h>
 #include <stdlib.h>

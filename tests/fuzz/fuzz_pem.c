@@ -1,5 +1,5 @@
 /*
- * fuzz_pem.c - libFuzzer target for the PEM bundle -> trust anchor loader (lib/trust.c):
+ * fuzz_pem.c - libFuzzer target for the PEM bundle -> trust anchor loader (lib/net/trust.c):
  * any input either yields a store (freed again) or RT_ETRUST_STORE, never a crash or leak.
  */
 #include <stddef.h>

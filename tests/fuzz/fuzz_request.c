@@ -1,6 +1,6 @@
 /*
  * fuzz_request.c - libFuzzer target for header validation and request serialization
- * (rt_http1_is_token, rt_http1_is_field_value, rt_http1_request_size/_write in lib/http1.c).
+ * (rt_http1_is_token, rt_http1_is_field_value, rt_http1_request_size/_write in lib/net/http1.c).
  *
  * Input layout: byte 0 picks the body framing (content_length -1, -2 or a number taken from
  * byte 0) and byte 1 the output capacity (exact, too small, one more, large); the rest is
@@ -26,7 +26,7 @@
  *     Transfer-Encoding as asked; the head ends with exactly one blank line ("\r\n\r\n"
  *     at the end and nowhere before);
  *   - the user headers that are kept appear in order, byte-exact.
- *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_request.c lib/http1.c
+ *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_request.c lib/net/http1.c
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /*
- * fuzz_url.c - libFuzzer target for the URL parser, which is JavaScript (lib/js/20-url.js,
- * with lib/js/00-iter.js for native.hide / native.iterate). One Duktape heap for the whole
+ * fuzz_url.c - libFuzzer target for the URL parser, which is JavaScript (lib/engine/js/20-url.js,
+ * with lib/engine/js/00-iter.js for native.hide / native.iterate). One Duktape heap for the whole
  * run: at start-up the two modules are read from the source tree ($RT_JS_DIR, default
  * lib/js relative to the working directory - run.sh runs from the repo root) and run the
- * way lib/jsmods.c runs them, as the body of function (native, global).
+ * way lib/engine/jsmods.c runs them, as the body of function (native, global).
  *
  * Input: the bytes decoded as UTF-8 (invalid sequences become U+FFFD, as TextDecoder and
  * the script compiler do: raw invalid bytes pushed with duk_push_lstring make strings no
@@ -89,7 +89,7 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* [ native ] -> [ native ]: run one module as lib/jsmods.c does */
+/* [ native ] -> [ native ]: run one module as lib/engine/jsmods.c does */
 static void load_module(const char *dir, const char *name)
 {
     char path[4096];
@@ -122,7 +122,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *dir = getenv("RT_JS_DIR"), *so = getenv("FUZZ_URL_SPECIAL_ONLY");
     special_only = so && strcmp(so, "1") == 0;
     if (!dir)
-        dir = "lib/js";
+        dir = "lib/engine/js";
     ctx = duk_create_heap(NULL, NULL, NULL, NULL, fatal);
     if (!ctx)
         abort();

@@ -1,6 +1,6 @@
 /*
  * fuzz_x509_ip.c - libFuzzer target for the DER walker that checks an IP-literal host
- * against a certificate's iPAddress subjectAltName entries (lib/tls.c). The first byte
+ * against a certificate's iPAddress subjectAltName entries (lib/net/tls.c). The first byte
  * picks IPv4 or IPv6 and the address is taken from the input's tail, so matches happen.
  */
 #include <stddef.h>

@@ -11,8 +11,8 @@ cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz
 # the TLS targets link an empty built-in anchor table
 printf '#include <stddef.h>\nconst size_t rt__builtin_ca_count = 0, rt__builtin_ca_len = 0;\nconst unsigned char rt__builtin_ca_der[1];\n' > build/fuzz/no_anchors.c
-TLS_SRC="lib/tls.c lib/tls_sessions.c lib/trust.c lib/alloc.c lib/buf.c lib/errors.c build/fuzz/no_anchors.c"
-# The URL target runs lib/js/20-url.js in Duktape: the amalgamation is compiled once, with
+TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c build/fuzz/no_anchors.c"
+# The URL target runs lib/engine/js/20-url.js in Duktape: the amalgamation is compiled once, with
 # coverage only. Under ASan's allocator Duktape runs ~100 times slower (30 inputs/s instead
 # of 3,000); what is under test is the JavaScript, whose failures are exceptions and wrong
 # hrefs, not memory errors - so that target goes without ASan (crashes still count).
@@ -24,8 +24,8 @@ fi
 for target in http1 request url x509_ip pem; do
     san=fuzzer,address,undefined
     case $target in
-        http1|request) src=lib/http1.c; libs="" ;;
-        url) src=build/fuzz/duktape.o; libs=-lm; san=fuzzer,undefined ;;   # reads lib/js/*.js
+        http1|request) src=lib/net/http1.c; libs="" ;;
+        url) src=build/fuzz/duktape.o; libs=-lm; san=fuzzer,undefined ;;   # reads lib/engine/js/*.js
         *) src=$TLS_SRC; libs=/usr/lib/$(cc -print-multiarch)/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086

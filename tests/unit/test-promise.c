@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 #include "test.h"
 
 static char reports[4096];

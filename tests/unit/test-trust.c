@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 #include "runtime_tls.h"
 #include "test.h"
 

@@ -9,7 +9,7 @@
  * costs O(1) per job. An exception thrown by a job is reported as uncaught (the drain
  * goes on); after the last job the unhandled-rejection check runs (lib/promise.c).
  */
-#include "rt_internal.h"
+#include "engine.h"
 
 void rt__microtask_push(duk_context *ctx, duk_idx_t nargs)
 {

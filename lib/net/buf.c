@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rt_internal.h"
+#include "net.h"
 
 int rt__buf_reserve(rt__buf *b, size_t extra)
 {

@@ -1,14 +1,14 @@
 /*
  * console.c - the C side of console: native.write(fd, text) writes a line with one
  * write() (stdout line-flushed only when it is a terminal, so piped output stays fast),
- * and rt__inspect() formats a value through native.inspect (lib/js/07-console.js) for
+ * and rt__inspect() formats a value through native.inspect (lib/engine/js/07-console.js) for
  * error reports, falling back to ToString when that is not available or throws.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 static duk_ret_t js_write(duk_context *ctx)
 {

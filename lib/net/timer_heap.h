@@ -2,7 +2,7 @@
  * timer_heap.h - a binary min-heap of timers ordered by (deadline, sequence number), so
  * timers due at the same millisecond fire in creation order. Each node records its heap
  * index, so removal (clearTimeout) is O(log n) instead of leaving dead entries behind.
- * The heap owns only its array of pointers; nodes belong to the caller (lib/timers.c).
+ * The heap owns only its array of pointers; nodes belong to the caller (lib/engine/timers.c).
  */
 #ifndef RT_TIMER_HEAP_H
 #define RT_TIMER_HEAP_H

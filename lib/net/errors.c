@@ -1,11 +1,10 @@
 /*
  * errors.c - rt_strerror() and rt_err_name() from the one RT_ERRNO_MAP table in
- * runtime.h (the JS cause.code uses the same names), and rt__fail(), which records the
- * detail of a failure in the runtime (rt_errmsg) next to the code it returns.
+ * runtime.h (the JS cause.code uses the same names). Any thread.
  */
 #include <stdio.h>
 
-#include "rt_internal.h"
+#include "net.h"
 
 const char *rt_strerror(int code)
 {
@@ -33,20 +32,4 @@ const char *rt_err_name(int code)
 #undef RT__ERR_NAME
     }
     return "EUNKNOWN";
-}
-
-int rt__fail(rt_runtime *rt, int code, const char *fmt, ...)
-{
-    if (!rt)
-        return code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rt->errmsg, sizeof rt->errmsg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-const char *rt_errmsg(rt_runtime *rt)
-{
-    return rt ? rt->errmsg : "";
 }

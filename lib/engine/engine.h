@@ -1,12 +1,11 @@
 /*
- * rt_internal.h - declarations shared inside lib/ (rt__ names; never installed).
- *
- * The rt_runtime struct, the allocator, the byte buffer, and each core module's entry
- * points. Only the loop thread calls anything here that takes a duk_context or rt_runtime;
- * rt__malloc and friends are thread-safe.
+ * engine.h - declarations shared by the engine side of the core (lib/engine/: everything
+ * that touches Duktape), rt__ names, never installed. The rt_runtime struct and each
+ * engine module's entry points. Only the loop thread calls anything here. The network
+ * side's declarations (lib/net/net.h: memory, buffers, clock, errors) come in through it.
  */
-#ifndef RT_INTERNAL_H
-#define RT_INTERNAL_H
+#ifndef RT_ENGINE_H
+#define RT_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,39 +13,12 @@
 #include "duktape.h"
 #include "runtime.h"
 #include "runtime_backend.h"
-
-/* ---- memory (lib/alloc.c): counted, thread-safe, can be made to fail in tests ---- */
-void *rt__malloc(size_t n);
-void *rt__calloc(size_t n, size_t size);
-void *rt__realloc(void *p, size_t n);
-void rt__free(void *p);
-char *rt__strdup(const char *s);
-char *rt__strndup(const char *s, size_t n);
-/* Process-wide counters of rt__malloc'd memory (all runtimes, all threads). */
-void rt__alloc_counters(uint64_t *live_bytes, uint64_t *live_allocs, uint64_t *total_allocs);
-/* Tests: the n-th allocation from now fails (0: never). */
-void rt__alloc_fail_after(uint64_t n);
-
-/* ---- growable byte buffer (lib/buf.c). The struct's owner owns data. ---- */
-typedef struct rt__buf {
-    char *data;                            /* rt__malloc'd, NUL-terminated when len > 0 */
-    size_t len;
-    size_t cap;
-} rt__buf;
-int rt__buf_reserve(rt__buf *b, size_t extra);          /* 0 or RT_ENOMEM */
-int rt__buf_append(rt__buf *b, const void *p, size_t n);
-int rt__buf_puts(rt__buf *b, const char *s);
-int rt__buf_printf(rt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rt__buf_free(rt__buf *b);
-
-/* ---- monotonic clock (lib/timers.c) ---- */
-uint64_t rt__now_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
-uint64_t rt__now_us(void);
+#include "net.h"
 
 /* ---- module state, one per runtime; each module owns its struct ---- */
-struct rt__timers;                         /* lib/timers.c */
-struct rt__fetch;                          /* lib/fetch.c */
-struct rt__tls_state;                      /* lib/trust.c: lazily decoded trust store */
+struct rt__timers;                         /* lib/engine/timers.c */
+struct rt__fetch;                          /* lib/engine/fetch.c */
+struct rt__tls_state;                      /* lib/engine/trust_store.c: decoded on first use */
 
 struct rt_runtime {
     duk_context *ctx;
@@ -62,20 +34,20 @@ struct rt_runtime {
     struct rt__timers *timers;
     struct rt__fetch *fetch;
     struct rt__tls_state *tls;
-    /* microtasks (lib/microtask.c) */
+    /* microtasks (lib/engine/microtask.c) */
     uint64_t microtasks_pending;           /* jobs queued, not yet run */
     int draining;
     /* errors */
     int uncaught;                          /* uncaught errors / fatal rejections seen */
     int stop;                              /* stop_on_uncaught tripped */
     char errmsg[1024];
-    /* Duktape heap accounting (lib/alloc.c duk_* hooks) */
+    /* Duktape heap accounting (lib/engine/runtime.c duk_* hooks) */
     uint64_t duk_live_bytes, duk_live_allocs, duk_total_allocs;
     /* host-loop mode */
     int host_loop;
 };
 
-/* lib/backend.c: pick, check and create the backend (rt->cfg.backend or the default). */
+/* lib/engine/backend.c: pick, check and create the backend (rt->cfg.backend or the default). */
 int rt__backend_open(rt_runtime *rt);
 void rt__backend_close(rt_runtime *rt);
 
@@ -94,7 +66,7 @@ void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const 
 /* Send a text to cfg.report (or stderr). */
 void rt__report(rt_runtime *rt, const char *text);
 
-/* ---- microtasks (lib/microtask.c) ---- */
+/* ---- microtasks (lib/engine/microtask.c) ---- */
 int rt__microtask_init(duk_context *ctx);  /* also defines queueMicrotask */
 /* [ ... fn arg1 .. argN ] -> [ ... ]: queue the call fn(arg1..argN) (this = undefined). */
 void rt__microtask_push(duk_context *ctx, duk_idx_t nargs);
@@ -103,7 +75,7 @@ void rt__microtask_push(duk_context *ctx, duk_idx_t nargs);
    are no-ops. */
 void rt__microtask_drain(rt_runtime *rt);
 
-/* ---- Promise (lib/promise.c) ---- */
+/* ---- Promise (lib/engine/promise.c) ---- */
 int rt__promise_init(duk_context *ctx);    /* global Promise and AggregateError */
 /* [ ... ] -> [ ... promise ]: a new pending promise. */
 void rt__promise_new(duk_context *ctx);
@@ -118,12 +90,12 @@ void rt__promise_report_unhandled(rt_runtime *rt);
 /* 1 if rejections await the end of the drain to be checked. */
 int rt__promise_pending_checks(rt_runtime *rt);
 
-/* ---- console (lib/console.c; formatting in lib/js/07-console.js) ---- */
+/* ---- console (lib/engine/console.c; formatting in lib/engine/js/07-console.js) ---- */
 int rt__console_init(duk_context *ctx);    /* native.write */
 /* Append the Node-style inspection of the value at idx (strings bare at top level). */
 void rt__inspect(duk_context *ctx, duk_idx_t idx, rt__buf *out);
 
-/* ---- timers (lib/timers.c) ---- */
+/* ---- timers (lib/engine/timers.c) ---- */
 int rt__timers_init(rt_runtime *rt);
 void rt__timers_free(rt_runtime *rt);
 /* Milliseconds until the next timer or immediate is due (0: now), or -1 if none. */
@@ -134,7 +106,7 @@ void rt__timers_run(rt_runtime *rt);
 void rt__immediates_run(rt_runtime *rt);
 int rt__timers_alive(rt_runtime *rt);
 
-/* ---- fetch (lib/fetch.c) ---- */
+/* ---- fetch (lib/engine/fetch.c) ---- */
 int rt__fetch_init(rt_runtime *rt);
 void rt__fetch_free(rt_runtime *rt);       /* cancels what is in flight */
 int rt__fetch_alive(rt_runtime *rt);       /* requests in flight */
@@ -147,7 +119,7 @@ void rt__fetch_dispatch(rt_runtime *rt);
 /* After the backend and the heap are gone: free the remaining request memory. */
 void rt__fetch_release(rt_runtime *rt);
 
-/* ---- TLS trust store (lib/trust.c) ---- */
+/* ---- TLS trust store (lib/engine/trust_store.c) ---- */
 void rt__tls_free(rt_runtime *rt);
 /* The runtime's trust store, decoded on first use (config CA file, RT_CA_FILE,
    SSL_CERT_FILE, the system bundle, then the built-in anchors). 0, or RT_ETRUST_STORE
@@ -155,7 +127,7 @@ void rt__tls_free(rt_runtime *rt);
 struct rt_tls_trust;
 int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out);
 
-/* ---- embedded JS: lib/js/NAME.js compiled to Duktape bytecode in lib_js.c by tools/js2c */
+/* ---- embedded JS: lib/engine/js/NAME.js compiled to Duktape bytecode in lib_js.c by tools/js2c */
 typedef struct rt__js_source {
     const char *name;                      /* "50-fetch.js" */
     const unsigned char *bytecode;         /* duk_dump_function of function (native, global) */
@@ -163,7 +135,7 @@ typedef struct rt__js_source {
 } rt__js_source;
 extern const rt__js_source rt__js_sources[];   /* terminated by { NULL, NULL, 0 } */
 /* Run every embedded module, in name order, as function (native, global) with the
-   heap stash's `native` object (lib/jsmods.c). */
+   heap stash's `native` object (lib/engine/jsmods.c). */
 int rt__js_run_all(rt_runtime *rt);
 
-#endif /* RT_INTERNAL_H */
+#endif /* RT_ENGINE_H */

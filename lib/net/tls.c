@@ -15,7 +15,7 @@
 #include <arpa/inet.h>
 #include <bearssl.h>
 
-#include "rt_internal.h"
+#include "net.h"
 #include "runtime_tls.h"
 #include "tls_sessions.h"
 

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <time.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 #include "timer_heap.h"
 
 struct timer {
@@ -35,18 +35,6 @@ struct rt__timers {
 };
 
 #define STASH_KEY "timers"
-
-uint64_t rt__now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t rt__now_ms(void)
-{
-    return rt__now_us() / 1000u;
-}
 
 /* [ ... ] -> [ ... timers ] */
 static void push_table(duk_context *ctx)

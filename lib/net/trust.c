@@ -1,8 +1,8 @@
 /*
  * trust.c - the trust store: PEM bundles decoded into BearSSL trust anchors (each
  * anchor's DN and key copied into memory owned by the store; the CA flag from the
- * certificate), and the per-runtime choice of source, decoded lazily on the first HTTPS
- * request. Order: rt_config.ca_file, $RT_CA_FILE, $SSL_CERT_FILE, the system bundle, then
+ * certificate), and the choice of source (lib/engine/trust_store.c decodes it lazily on a
+ * runtime's first HTTPS request). Order: rt_config.ca_file, $RT_CA_FILE, $SSL_CERT_FILE, the system bundle, then
  * the build machine's bundle compiled in (tools/mkanchors) when no bundle file exists.
  * A source that is named (config or variable) but unreadable or empty is an error, never
  * skipped; only the unnamed system bundle may be missing. The store is read-only once
@@ -15,7 +15,7 @@
 
 #include <bearssl.h>
 
-#include "rt_internal.h"
+#include "net.h"
 #include "runtime_tls.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -25,11 +25,6 @@ struct rt_tls_trust {
     size_t count, cap;
 };
 
-struct rt__tls_state {
-    rt_tls_trust *trust;                   /* owned, NULL until first used */
-    char desc[512];                        /* source description or error */
-    int error;
-};
 
 typedef struct {
     uint8_t *data;
@@ -216,15 +211,6 @@ int rt_tls_trust_from_file(const char *path, rt_tls_trust **out, char *err, size
     return r;
 }
 
-/* ---- the runtime's store ---- */
-
-static struct rt__tls_state *state_of(rt_runtime *rt)
-{
-    if (!rt->tls)
-        rt->tls = rt__calloc(1, sizeof *rt->tls);
-    return rt->tls;
-}
-
 /* The build machine's bundle, as concatenated DER (build/<backend>/gen/builtin_anchors.c). */
 extern const size_t rt__builtin_ca_count, rt__builtin_ca_len;
 extern const unsigned char rt__builtin_ca_der[];
@@ -268,11 +254,16 @@ int rt__tls_trust_builtin(rt_tls_trust **out)
     return 0;
 }
 
-static void choose(rt_runtime *rt, struct rt__tls_state *s)
+/* Pick and decode the trust store for a runtime whose config names ca_file (may be NULL):
+   see the order at the top. *out is the decoded store or NULL; desc describes the source
+   (or the error). Returns 0 or RT_ETRUST_STORE / RT_ENOMEM. */
+int rt__trust_choose(const char *ca_file, rt_tls_trust **out, char *desc, size_t desclen)
 {
     const char *named = NULL, *how = NULL;
-    if (rt->cfg.ca_file) {
-        named = rt->cfg.ca_file;
+    int error;
+    *out = NULL;
+    if (ca_file) {
+        named = ca_file;
         how = "config ca_file";
     } else if (getenv("RT_CA_FILE") && *getenv("RT_CA_FILE")) {
         named = getenv("RT_CA_FILE");
@@ -283,66 +274,30 @@ static void choose(rt_runtime *rt, struct rt__tls_state *s)
     }
     char err[400];
     if (named) {
-        s->error = rt_tls_trust_from_file(named, &s->trust, err, sizeof err);
-        if (s->error < 0)
-            snprintf(s->desc, sizeof s->desc, "%s (from %s)", err, how);
+        error = rt_tls_trust_from_file(named, out, err, sizeof err);
+        if (error < 0)
+            snprintf(desc, desclen, "%s (from %s)", err, how);
         else
-            snprintf(s->desc, sizeof s->desc, "%s (from %s, %zu certificates)", named, how,
-                     s->trust->count);
-        return;
+            snprintf(desc, desclen, "%s (from %s, %zu certificates)", named, how, (*out)->count);
+        return error;
     }
     FILE *probe = fopen(SYSTEM_BUNDLE, "rb");
     if (!probe) {
         /* no bundle file on this machine: the build machine's, compiled in */
-        s->error = rt__tls_trust_builtin(&s->trust);
-        if (s->error < 0)
-            snprintf(s->desc, sizeof s->desc, "none: %s missing and no built-in anchors",
-                     SYSTEM_BUNDLE);
+        error = rt__tls_trust_builtin(out);
+        if (error < 0)
+            snprintf(desc, desclen, "none: %s missing and no built-in anchors", SYSTEM_BUNDLE);
         else
-            snprintf(s->desc, sizeof s->desc, "built-in (%zu certificates from the build "
-                     "machine's bundle)", s->trust->count);
-        return;
+            snprintf(desc, desclen, "built-in (%zu certificates from the build machine's bundle)",
+                     (*out)->count);
+        return error;
     }
     fclose(probe);
-    s->error = rt_tls_trust_from_file(SYSTEM_BUNDLE, &s->trust, err, sizeof err);
-    if (s->error < 0)
-        snprintf(s->desc, sizeof s->desc, "none: %s", err);
+    error = rt_tls_trust_from_file(SYSTEM_BUNDLE, out, err, sizeof err);
+    if (error < 0)
+        snprintf(desc, desclen, "none: %s", err);
     else
-        snprintf(s->desc, sizeof s->desc, "%s (system bundle, %zu certificates)", SYSTEM_BUNDLE,
-                 s->trust->count);
-}
-
-int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out)
-{
-    *out = NULL;
-    struct rt__tls_state *s = state_of(rt);
-    if (!s)
-        return rt__fail(rt, RT_ENOMEM, "out of memory");
-    if (!s->trust && !s->error)
-        choose(rt, s);
-    if (s->error < 0)
-        return rt__fail(rt, s->error, "%s", s->desc);
-    *out = s->trust;
-    return 0;
-}
-
-void rt__tls_free(rt_runtime *rt)
-{
-    if (!rt->tls)
-        return;
-    rt_tls_trust_free(rt->tls->trust);
-    rt__free(rt->tls);
-    rt->tls = NULL;
-}
-
-const char *rt_trust_store_description(rt_runtime *rt)
-{
-    if (rt->cfg.insecure)
-        return "none: certificate verification disabled (insecure)";
-    struct rt__tls_state *s = state_of(rt);
-    if (!s)
-        return "unknown (out of memory)";
-    if (!s->trust && !s->error)
-        choose(rt, s);
-    return s->desc;
+        snprintf(desc, desclen, "%s (system bundle, %zu certificates)", SYSTEM_BUNDLE,
+                 (*out)->count);
+    return error;
 }

@@ -7,7 +7,7 @@
  * libuv loop drives the same steps through the backend's handles instead (runtime.c
  * host_turn), and these functions are not used.
  */
-#include "rt_internal.h"
+#include "engine.h"
 
 int rt_alive(rt_runtime *rt)
 {

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 const rt_backend *rt_backend_default(void)
 {

@@ -1,5 +1,5 @@
 /*
- * tls_sessions.h - internal: the resumption cache's entry points for lib/tls.c (the
+ * tls_sessions.h - internal: the resumption cache's entry points for lib/net/tls.c (the
  * public half, create/free, is in runtime_tls.h).
  */
 #ifndef RT_TLS_SESSIONS_H

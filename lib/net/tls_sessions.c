@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "rt_internal.h"
+#include "net.h"
 #include "tls_sessions.h"
 
 #define SESSIONS_MAX 64                    /* origins remembered */

@@ -1,8 +1,8 @@
 /*
- * fetch.c - the C half of fetch(): turns a request spec from the JS layer (lib/js/50-fetch.js)
+ * fetch.c - the C half of fetch(): turns a request spec from the JS layer (lib/engine/js/50-fetch.js)
  * into a serialized HTTP/1.1 request for the backend, receives the backend's events, and
  * hands them to JS one macrotask at a time. Policy that needs JS objects (URL parsing,
- * redirects, Headers, abort, streams) lives in lib/js/; byte-level work lives here.
+ * redirects, Headers, abort, streams) lives in lib/engine/js/; byte-level work lives here.
  *
  * Ownership. Each in-flight exchange is one `struct freq`, allocated here with the backend's
  * per-request state, the serialized head and the host/origin strings in the same block; the
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 enum {
     F_TERMINAL = 1,                        /* backend done with it (END/ERROR, or cancelled) */

@@ -1,9 +1,9 @@
 /*
  * runtime.c - the runtime's life cycle: configuration defaults, the Duktape heap (with a
  * counting allocator), the `rt` global, module set-up in dependency order, evaluation of
- * scripts, error reporting, and rt_free(). The loop itself is in lib/loop.c.
+ * scripts, error reporting, and rt_free(). The loop itself is in lib/engine/loop.c.
  *
- * Ownership: rt_runtime owns the heap, the backend state (lib/backend.c) and every module
+ * Ownership: rt_runtime owns the heap, the backend state (lib/engine/backend.c) and every module
  * state; rt_free() tears them down in the order that keeps each one's users alive:
  * requests are cancelled first (the backend then holds no pointer into the core), the
  * backend is destroyed (threads joined, sockets closed), then the heap (finalizers run
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 extern char **environ;
 
@@ -105,47 +105,6 @@ static void duk_fatal_cb(void *ud, const char *msg)
     fprintf(stderr, "libruntime: fatal Duktape error: %s\n", msg ? msg : "(no message)");
     fflush(stderr);
     abort();
-}
-
-rt_runtime *rt__from_ctx(duk_context *ctx)
-{
-    duk_push_heap_stash(ctx);
-    duk_get_prop_string(ctx, -1, "rt");
-    rt_runtime *rt = duk_get_pointer(ctx, -1);
-    duk_pop_2(ctx);
-    return rt;
-}
-
-/* ---- reporting ---- */
-
-void rt__report(rt_runtime *rt, const char *text)
-{
-    if (rt->cfg.report) {
-        rt->cfg.report(rt->cfg.report_userdata, text);
-        return;
-    }
-    fflush(stdout);
-    fputs(text, stderr);
-    if (!*text || text[strlen(text) - 1] != '\n')
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
-void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const char *prefix)
-{
-    rt__buf b = {0};
-    idx = duk_normalize_index(ctx, idx);
-    if (prefix && *prefix) {
-        rt__buf_puts(&b, prefix);
-        rt__buf_puts(&b, " ");
-    }
-    rt__inspect(ctx, idx, &b);
-    snprintf(rt->errmsg, sizeof rt->errmsg, "%s", b.data ? b.data : "");
-    rt__report(rt, b.data ? b.data : "");
-    rt__buf_free(&b);
-    rt->uncaught++;
-    if (rt->cfg.stop_on_uncaught)
-        rt->stop = 1;
 }
 
 /* rt.cpuUsage(): { user, system } CPU time of the process in microseconds (getrusage). */
@@ -288,7 +247,7 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     rt->benv.emit = emit_trampoline;
     rt->benv.threads = rt->cfg.threads;
     rt->benv.uv_loop = rt->cfg.uv_loop;
-    /* Connection limits are enforced once, in the core (lib/fetch.c), for every backend. */
+    /* Connection limits are enforced once, in the core (lib/engine/fetch.c), for every backend. */
     rt->benv.max_connections = 0;
     rt->benv.max_connections_per_origin = 0;
     rt->benv.keepalive_idle_ms = rt->cfg.keepalive_idle_ms;
@@ -304,7 +263,7 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     duk_push_heap_stash(ctx);
     duk_push_pointer(ctx, rt);
     duk_put_prop_string(ctx, -2, "rt");
-    duk_push_object(ctx);                  /* `native`: C bindings for lib/js/ */
+    duk_push_object(ctx);                  /* `native`: C bindings for lib/engine/js/ */
     duk_push_string(ctx, rt->backend->name);
     duk_put_prop_string(ctx, -2, "backend");
     duk_push_c_function(ctx, js_hide, 3);
@@ -312,7 +271,7 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     duk_put_prop_string(ctx, -2, "native");
     duk_pop(ctx);
     /* Dependency order: Promise, the microtask queue, console, timers, the rt global,
-       fetch's bindings, then the JavaScript half of the core (lib/js/: iterators, the
+       fetch's bindings, then the JavaScript half of the core (lib/engine/js/: iterators, the
        Promise combinators, console formatting, URL, Headers, fetch, rt.async). */
     if ((r = rt__promise_init(ctx)) < 0 ||
         (r = rt__microtask_init(ctx)) < 0 || (r = rt__console_init(ctx)) < 0 ||

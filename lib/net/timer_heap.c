@@ -3,7 +3,7 @@
  * Pure data structure: no clock, no Duktape; unit-tested in tests/unit/test-timer-heap.c.
  */
 #include "timer_heap.h"
-#include "rt_internal.h"
+#include "net.h"
 
 static int less(const rt__timer_node *a, const rt__timer_node *b)
 {

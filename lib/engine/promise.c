@@ -1,10 +1,10 @@
 /*
  * promise.c - Promise for Duktape 2.7 (which has none), natively in C: the constructor,
  * resolving functions, thenable adoption through PromiseResolveThenableJob, reaction jobs
- * on the microtask queue (lib/microtask.c), then/catch, Promise.resolve/reject, and
+ * on the microtask queue (lib/engine/microtask.c), then/catch, Promise.resolve/reject, and
  * rejection tracking (HostPromiseRejectionTracker) for the unhandled-rejection report.
  * finally and the combinators (all, allSettled, race, any, AggregateError) are written on
- * top of these in lib/js/05-promise.js, as the spec defines them in terms of then().
+ * top of these in lib/engine/js/05-promise.js, as the spec defines them in terms of then().
  *
  * State lives in hidden-symbol properties of the promise object (invisible to scripts):
  * state (0 pending, 1 fulfilled, 2 rejected), value, the pending reactions (an array of
@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 #define K_STATE DUK_HIDDEN_SYMBOL("pstate")
 #define K_VALUE DUK_HIDDEN_SYMBOL("pvalue")

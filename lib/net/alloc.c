@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_internal.h"
+#include "net.h"
 
 static uint64_t live_bytes, live_allocs, total_allocs;
 static uint64_t fail_countdown;            /* 0: never fail */

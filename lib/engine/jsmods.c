@@ -1,14 +1,14 @@
 /*
- * jsmods.c - runs the JavaScript half of the core (lib/js/NN-name.js files) at start-up.
+ * jsmods.c - runs the JavaScript half of the core (lib/engine/js/NN-name.js files) at start-up.
  * tools/js2c compiled each file at build time, as the body of `function (native, global)`,
  * into Duktape bytecode (no compiler run at start-up); here each is loaded and called, in
  * file name order (10-dom.js before 20-url.js ...). `native` is the internal object that
- * holds the C bindings (lib/fetch.c fills it); it lives in the heap stash, out of scripts'
+ * holds the C bindings (lib/engine/fetch.c fills it); it lives in the heap stash, out of scripts'
  * reach.
  */
 #include <string.h>
 
-#include "rt_internal.h"
+#include "engine.h"
 
 static duk_ret_t run_module(duk_context *ctx, void *udata)
 {

@@ -1,0 +1,49 @@
+/*
+ * net.h - declarations shared by the network side of the core (lib/net/), rt__ names, never
+ * installed. Nothing here or in any header it includes knows Duktape: the network side
+ * (allocation, buffers, clock, error names, the HTTP codec, TLS, trust) runs on any thread,
+ * and backends may include it. Everything here is thread-safe unless it says otherwise.
+ */
+#ifndef RT_NET_H
+#define RT_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include "runtime.h"
+
+/* ---- memory (lib/net/alloc.c): counted, thread-safe, can be made to fail in tests ---- */
+void *rt__malloc(size_t n);
+void *rt__calloc(size_t n, size_t size);
+void *rt__realloc(void *p, size_t n);
+void rt__free(void *p);
+char *rt__strdup(const char *s);
+char *rt__strndup(const char *s, size_t n);
+/* Process-wide counters of rt__malloc'd memory (all runtimes, all threads). */
+void rt__alloc_counters(uint64_t *live_bytes, uint64_t *live_allocs, uint64_t *total_allocs);
+/* Tests: the n-th allocation from now fails (0: never). */
+void rt__alloc_fail_after(uint64_t n);
+
+/* ---- growable byte buffer (lib/net/buf.c). The struct's owner owns data. ---- */
+typedef struct rt__buf {
+    char *data;                            /* rt__malloc'd, NUL-terminated when len > 0 */
+    size_t len;
+    size_t cap;
+} rt__buf;
+int rt__buf_reserve(rt__buf *b, size_t extra);          /* 0 or RT_ENOMEM */
+int rt__buf_append(rt__buf *b, const void *p, size_t n);
+int rt__buf_puts(rt__buf *b, const char *s);
+int rt__buf_printf(rt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt__buf_free(rt__buf *b);
+
+/* ---- monotonic clock (lib/net/clock.c) ---- */
+uint64_t rt__now_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
+uint64_t rt__now_us(void);
+
+/* ---- trust store source (lib/net/trust.c) ---- */
+struct rt_tls_trust;
+/* Choose and decode the trust store: ca_file (may be NULL), $RT_CA_FILE, $SSL_CERT_FILE, the
+   system bundle, the built-in anchors. 0 or RT_ETRUST_STORE/RT_ENOMEM; desc says which. */
+int rt__trust_choose(const char *ca_file, struct rt_tls_trust **out, char *desc, size_t desclen);
+
+#endif /* RT_NET_H */
