@@ -34,18 +34,19 @@ CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
 comma       := ,
 SANSUFFIX   := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)$(if $(filter 1,$(UV_EXTERNAL)),-uvext,)
 B           := build/$(BACKEND)$(SANSUFFIX)
+DUKGEN      := $(B)/gen/duk
 
 OPT         ?= -O2 -g
 SANFLAGS    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror,)
-CPPFLAGS    := -Iinclude -Ilib/engine -Ilib/net -I$(DUK_DIR) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
+CPPFLAGS    := -Iinclude -Ilib/engine -Ilib/net -I$(DUKGEN) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
 CFLAGS_RT   := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fvisibility=default -MMD -MP
 CFLAGS_DUK  := -std=gnu99 -O2 -g $(SANFLAGS) -w
 LDLIBS      := -lpthread -lm -ldl
 LDFLAGS     := $(SANFLAGS)
 
 NET_SRC     := $(wildcard lib/net/*.c)
-ENGINE_SRC  := $(wildcard lib/engine/*.c)
+ENGINE_SRC  := $(filter-out lib/engine/duk_ext.c,$(wildcard lib/engine/*.c))
 CORE_SRC    := $(NET_SRC) $(ENGINE_SRC)
 BACKEND_SRC := $(wildcard backends/$(BACKEND)/*.c)
 JS_SRC      := $(sort $(wildcard lib/engine/js/*.js))
@@ -71,23 +72,43 @@ lib: $(LIB)
 cli: $(RTJS)
 
 # ---- objects --------------------------------------------------------------------------
-$(B)/obj/lib/%.o: lib/%.c
+$(B)/obj/lib/%.o: lib/%.c | $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
 
-$(B)/obj/backends/%.o: backends/%.c
+$(B)/obj/backends/%.o: backends/%.c | $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
 
-$(DUK_OBJ): $(DUK_DIR)/duktape.c
+# Duktape is compiled from Debian's amalgamation with our configuration: duk_config.h is
+# Debian's with tools/duk_config_overrides.h in place of its __OVERRIDE_DEFINES__ marker
+# (docs/engine.md says what each option buys). duktape.h and duktape.c are copied next to it
+# because their quoted includes look in their own directory first. lib/engine/duk_ext.c
+# includes duktape.c, so the few helpers that need engine internals share its unit.
+$(DUKGEN)/duk_config.h: $(DUK_DIR)/duk_config.h tools/duk_config_overrides.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_DUK) -I$(DUK_DIR) -c $< -o $@
+	@grep -q '__OVERRIDE_DEFINES__' $< || { echo "no __OVERRIDE_DEFINES__ marker in $<"; exit 1; }
+	sed -e '/__OVERRIDE_DEFINES__/r tools/duk_config_overrides.h' $< > $@.tmp && mv $@.tmp $@
+
+$(DUKGEN)/duktape.h: $(DUK_DIR)/duktape.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+DUK_HDRS    := $(DUKGEN)/duk_config.h $(DUKGEN)/duktape.h
+
+$(DUK_OBJ): lib/engine/duk_ext.c $(DUKGEN)/duktape.c $(DUK_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_DUK) -I$(DUKGEN) -Ilib/engine -c $< -o $@
 
 # Embedded JavaScript (lib/engine/js/*.js) compiled to Duktape bytecode at build time, by a tool
 # linked with the library's own duktape.o (the bytecode must match the engine).
 $(B)/tools/js2c: tools/js2c.c $(DUK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -I$(DUK_DIR) -o $@ $< $(DUK_OBJ) $(LDFLAGS) -lm
+	$(CC) -O1 -I$(DUKGEN) -o $@ $< $(DUK_OBJ) $(LDFLAGS) -lm
 
 $(B)/gen/lib_js.c: $(B)/tools/js2c $(JS_SRC)
 	@mkdir -p $(dir $@)
@@ -102,7 +123,7 @@ $(B)/gen/builtin_anchors.c: $(B)/tools/mkanchors
 	@mkdir -p $(dir $@)
 	$(B)/tools/mkanchors $(CA_BUNDLE) $@
 
-$(B)/obj/gen/%.o: $(B)/gen/%.c
+$(B)/obj/gen/%.o: $(B)/gen/%.c | $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -Wno-overlength-strings -c $< -o $@
 
@@ -119,7 +140,7 @@ $(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 $(RTJS): $(B)/obj/cli/rtjs.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDLIBS)
 
-$(B)/obj/cli/%.o: cli/%.c
+$(B)/obj/cli/%.o: cli/%.c | $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -c $< -o $@
 
@@ -135,13 +156,13 @@ $(UNIT_BIN): tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(B)/gen/tes
 	  $(LDFLAGS) $(LDLIBS)
 
 $(B)/embed-example: examples/embed.c $(LIB)
-	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(B)/embed-test: tests/c/embed_test.c $(LIB)
-	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
-	$(CC) -Iinclude -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(B)/libruntime-uvext.a -luv $(LDFLAGS) $(LDLIBS)
+	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(B)/libruntime-uvext.a -luv $(LDFLAGS) $(LDLIBS)
 
 # The host-loop test links its own (shared) libuv: build the archive without libuv's objects.
 $(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
@@ -215,7 +236,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libruntime.a
 	install -m 644 include/runtime.h include/runtime_backend.h include/runtime_http1.h \
-	  $(wildcard include/runtime_tls.h) $(DUK_DIR)/duktape.h $(DUK_DIR)/duk_config.h \
+	  $(wildcard include/runtime_tls.h) $(DUKGEN)/duktape.h $(DUKGEN)/duk_config.h \
 	  $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(RTJS) $(DESTDIR)$(PREFIX)/bin/rtjs
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*RT_VERSION_STRING "\(.*\)"/\1/p' include/runtime.h)|' \

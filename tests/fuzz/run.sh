@@ -29,7 +29,7 @@ for target in http1 request url x509_ip pem; do
         *) src=$TLS_SRC; libs=/usr/lib/$(cc -print-multiarch)/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086
-    clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib \
+    clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib/net -Ilib/engine \
         -I"$DUK_DIR" "tests/fuzz/fuzz_$target.c" $src $libs -o "build/fuzz/fuzz_$target"
     mkdir -p "build/fuzz/corpus/$target"
     "build/fuzz/fuzz_$target" -max_total_time="$secs" -artifact_prefix=build/fuzz/ \
