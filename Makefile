@@ -64,7 +64,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test check check-unit check-js check-embed check-valgrind deps demo bench bench-quick \
+.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
         fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
@@ -134,7 +134,7 @@ $(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	   for o in $^; do echo "ADDMOD $$o"; done; \
 	   for a in $(STATIC_LIBS); do echo "ADDLIB $$a"; done; \
 	   echo "SAVE"; echo "END"; } | ar -M
-	$(if $(filter libuv,$(BACKEND)),ar d $@ ssl_io.o  # the libuv build drives the engine itself: no br_sslio)
+	ar d $@ ssl_io.o  # the connections drive the engine themselves: no br_sslio
 	ranlib $@
 
 $(RTJS): $(B)/obj/cli/rtjs.o $(LIB)
@@ -176,12 +176,21 @@ check-unit: $(UNIT_BIN)
 
 check-js: $(RTJS)
 	tests/cli.sh $(B)
-	tests/run-js.sh $(B)
+	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
 check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),$(B)/hostloop-test,)
 	tests/c/run-embed.sh $(B)
 
 check: all check-unit check-embed check-js
+
+# The contract is small: tests/c/poll_backend.c, a single-threaded poll(2) transport written
+# against include/runtime_backend.h only, runs the whole JS suite (make test runs it once).
+$(B)/rtjs-poll: cli/rtjs.c tests/c/poll_backend.c $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -DRTJS_BACKEND=rt_backend_poll -o $@ cli/rtjs.c \
+	  tests/c/poll_backend.c $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+check-poll: $(B)/rtjs-poll
+	RTJS=$(B)/rtjs-poll tests/run-js.sh $(B)
 
 # The JS suite under valgrind memcheck: any invalid access or definite/indirect leak fails
 # the test (tools/valgrind.supp lists the few suppressions, each explained).
@@ -196,6 +205,8 @@ test: deps
 	  echo "==== backend $$b ===="; \
 	  $(MAKE) --no-print-directory BACKEND=$$b check; \
 	done
+	@echo "==== the JS suite on tests/c/poll_backend.c ===="
+	@$(MAKE) --no-print-directory BACKEND=libuv check-poll
 	@echo "==== all backends passed ===="
 
 # ---- dependencies (Debian packages; installs only what is missing) --------------------
@@ -235,8 +246,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libruntime.a
-	install -m 644 include/runtime.h include/runtime_backend.h include/runtime_http1.h \
-	  $(wildcard include/runtime_tls.h) $(DUKGEN)/duktape.h $(DUKGEN)/duk_config.h \
+	install -m 644 include/runtime.h include/runtime_backend.h \
+	  $(DUKGEN)/duktape.h $(DUKGEN)/duk_config.h \
 	  $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(RTJS) $(DESTDIR)$(PREFIX)/bin/rtjs
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*RT_VERSION_STRING "\(.*\)"/\1/p' include/runtime.h)|' \
@@ -244,6 +255,7 @@ install: all
 
 check-symbols: $(LIB)
 	tools/check-symbols.sh $(LIB) $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ)
+	tools/check-layering.sh $(CC) $(CPPFLAGS) -Itests/c
 
 clean:
 	rm -rf build

@@ -3,7 +3,7 @@
  * `rtjs --version`. Scripts run as global scripts; the loop runs until no work is left.
  * Exit status: 0 on success; 1 on an uncaught error or an unhandled rejection (policy
  * --unhandled-rejections=throw, the default, as Node); 2 on a usage error.
- * Environment: RT_THREADS (worker threads), RT_CA_FILE (trust store), RT_INSECURE=1 (the
+ * Environment: RT_THREADS (most worker threads), RT_CA_FILE (trust store), RT_INSECURE=1 (the
  * CLI's own switch for --insecure: the library never reads it).
  */
 #include <stdio.h>
@@ -11,6 +11,12 @@
 #include <string.h>
 
 #include "runtime.h"
+
+#ifdef RTJS_BACKEND
+/* Test builds link another backend and run on it (make check-poll: tests/c/poll_backend.c). */
+#include "runtime_backend.h"
+extern const rt_backend RTJS_BACKEND;
+#endif
 
 static void usage(FILE *f)
 {
@@ -20,7 +26,7 @@ static void usage(FILE *f)
           "  -e, --eval CODE                    run CODE instead of a file\n"
           "  --unhandled-rejections=MODE        throw (default: report, exit 1), warn, none\n"
           "  --insecure                         do not verify TLS certificates (tests only)\n"
-          "  --threads N                        worker threads (thread-pool backend)\n"
+          "  --threads N                        most worker threads (thread-pool backend; 256)\n"
           "  --ca-file FILE                     PEM bundle of trusted CAs\n"
           "  --max-connections N                connections in use at once (0: no limit)\n"
           "  --max-connections-per-origin N     the same per origin; beyond, requests wait\n"
@@ -34,6 +40,9 @@ int main(int argc, char **argv)
     rt_config cfg;
     rt_config_init(&cfg);
     cfg.stop_on_uncaught = 1;
+#ifdef RTJS_BACKEND
+    cfg.backend = &RTJS_BACKEND;
+#endif
     const char *code = NULL, *file = NULL;
     int version = 0, i;
     const char *ins = getenv("RT_INSECURE");

@@ -95,7 +95,8 @@ enum { RT_UNHANDLED_THROW = 0, RT_UNHANDLED_WARN = 1, RT_UNHANDLED_NONE = 2 };
 typedef struct rt_config {
     size_t size;                           /* sizeof(rt_config) as compiled by the caller */
     const struct rt_backend *backend;      /* NULL: the build's default backend */
-    int threads;                           /* thread-pool workers; 0: $RT_THREADS or 4 */
+    int threads;                           /* most thread-pool workers (they grow on demand
+                                              and leave when idle); 0: $RT_THREADS or 256 */
     const char *ca_file;                   /* PEM bundle for HTTPS; NULL: see docs/tls.md */
     int insecure;                          /* 1: skip certificate verification (tests only) */
     uint32_t connect_timeout_ms;           /* default 10 000 */

@@ -1,33 +1,46 @@
 /*
- * runtime_backend.h - the contract between the core (lib/) and an I/O backend.
+ * runtime_backend.h - the transport contract between the core and an I/O backend.
  *
- * A backend moves bytes for HTTP requests the core has prepared: it connects (or reuses a
- * pooled connection), writes the serialized head and the body, reads the response through
- * the shared sans-I/O codec (runtime_http1.h; TLS through runtime_tls.h) and reports what
- * happened as events. The core owns policy (redirects, limits, timeout values, error
- * mapping to JS); the backend enforces what sits on a socket (connect/headers/body
- * timeouts, header limits through the codec, its connection pool).
+ * A backend moves bytes; it does not interpret them. The core owns every decision about
+ * HTTP, TLS, pooling, retries, limits, timeouts and errors. For each connection the core
+ * makes, the backend asks what the connection needs now (rt_conn_poll) and does it: resolve
+ * the host and connect, send the bytes it is shown, read and hand over what arrives, close.
+ * Then it reports what happened through the rt_conn_* functions below and asks again. That
+ * is the whole contract; a backend is a few hundred lines (docs/backends.md).
+ *
+ *     core                                  backend
+ *     carry(c)  ─────────────────────────>  rt_conn_poll(c, &want)
+ *                                            want.op == RT_CONN_CONNECT: resolve, connect
+ *               <─────────────────────────  rt_conn_connected(c) | rt_conn_failed(c, ...)
+ *                                            want.op == RT_CONN_IO: send want.out, read
+ *               <─────────────────────────  rt_conn_sent(c, n), rt_conn_recv(c, ...), rt_conn_eof(c)
+ *                                            want.op == RT_CONN_CLOSE: close, release
+ *               <─────────────────────────  rt_conn_closed(c)
+ *
+ * THREADS. The core calls every member on the loop thread (the thread that created the
+ * runtime), except wakeup(), which any thread may call. A backend may call the rt_conn_*
+ * functions on any thread - the loop thread inside wait() (an event-driven backend) or its
+ * own worker threads (a blocking backend, which then sets RT_BACKEND_CAP_THREADED) - as long
+ * as the calls for one connection never overlap. The core never calls the backend from
+ * inside an rt_conn_* call, and a backend must hold none of its own locks while it calls
+ * rt_conn_*.
+ *
+ * LIFETIME. A connection exists from the core's first carry() until the backend calls
+ * rt_conn_closed() after RT_CONN_CLOSE; then the core frees it, with the backend's state
+ * (conn_size bytes, rt_conn_data()) inside it. destroy() is called once every connection
+ * has been closed. Bytes handed to rt_conn_recv() are borrowed for the call; bytes shown in
+ * want.out stay valid until rt_conn_sent() or the next rt_conn_poll().
+ *
+ * TIME. Backends keep no timers for connections: the core keeps every deadline (connect,
+ * TLS handshake, response head, body silence, idle pooled connections) and folds the next
+ * one into the timeout it passes to wait(). A connection the core gives up on is shown
+ * RT_CONN_CLOSE at its next poll: carry() it, and it will be.
  *
  * Versioning (like SQLite's VFS): members are only ever appended, each group closed by a
  * "members above: version N" line. The core checks `version` before using a newer member;
  * optional members may be NULL. A backend is one const struct, its only exported symbol.
- *
- * THREADS. Every member is called on the loop thread, except wakeup(), which any thread
- * may call. Events are delivered by calling env->emit() on the loop thread, from inside
- * wait() (never from start(), cancel(), pause() or resume(), and never from another
- * thread), in order per request: at most one HEAD, then DATA*, then exactly one terminal
- * event (END or ERROR).
- *
- * RE-ENTRANCY. From inside emit() the core may call start(), cancel(), pause() and
- * resume() on any request, including the one being reported. A backend marks and reaps
- * (a request cancelled inside emit() gets no further event after emit() returns).
- *
- * LIFETIME. After start() returns 0 the request belongs to the backend until its terminal
- * event (END or ERROR) has been emitted, or until cancel() returns (after cancel() the
- * backend emits nothing more for it and never touches the rt_breq, its head or its body
- * again, even from a worker thread). Then the core frees it. destroy() is only called
- * once every started request has ended or been cancelled; it frees everything, closes
- * every socket and joins (or safely detaches) every thread.
+ * Version 2 replaced version 1's request-level contract (the backend ran the HTTP exchange)
+ * with this transport-level one; the core refuses version 1.
  */
 #ifndef RUNTIME_BACKEND_H
 #define RUNTIME_BACKEND_H
@@ -35,101 +48,94 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "runtime.h"
-#include "runtime_http1.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define RT_BACKEND_VERSION 1
+#define RT_BACKEND_VERSION 2
 
 /* Capability bits in rt_backend.caps. */
-#define RT_BACKEND_CAP_TLS        0x1u     /* can do https */
-#define RT_BACKEND_CAP_POOL       0x2u     /* keeps keep-alive connections */
 #define RT_BACKEND_CAP_HOST_LOOP  0x4u     /* can run on a host's loop (rt_config.uv_loop) */
+#define RT_BACKEND_CAP_THREADED   0x8u     /* calls rt_conn_* from threads other than the
+                                              loop thread (the core then locks and wakes) */
 
-struct rt_tls_trust;                       /* runtime_tls.h: decoded trust anchors */
+/* A connection the core asks the backend to carry. Opaque. */
+typedef struct rt_conn rt_conn;
 
-/*
- * One HTTP exchange, allocated and filled by the core; read-only for the backend (except
- * `backend_data`'s contents). All pointers stay valid until the request's end (see
- * LIFETIME above).
- */
-typedef struct rt_breq {
-    /* where to */
-    const char *host;                      /* name or IP literal, no brackets; NUL-terminated */
-    uint16_t port;
-    uint8_t tls;                           /* 1: https */
-    uint8_t is_head;                       /* 1: HEAD request (response has no body) */
-    uint8_t reuse;                         /* 1: may use / return a pooled connection */
-    uint8_t retry_stale;                   /* 1: idempotent; if a pooled connection turns out
-                                              closed before any response byte, retry once on
-                                              a new connection */
-    const char *origin;                    /* "http://host:port" - the pool key */
-    /* what: the core serialized the head (request line, headers, blank line) */
-    const char *head;
-    size_t head_len;
-    const uint8_t *body;                   /* core-owned copy; sent in place, never copied */
-    size_t body_len;                       /* 0: no body */
-    /* limits and timeouts, all decided by the core (0 means none) */
-    uint32_t connect_timeout_ms;           /* name lookup + TCP connect + TLS handshake */
-    uint32_t headers_timeout_ms;           /* request fully sent -> head complete */
-    uint32_t body_timeout_ms;              /* longest silence while reading the body */
-    rt_http1_limits limits;                /* header bytes / count, enforced by the codec */
-    /* TLS (when tls = 1) */
-    const struct rt_tls_trust *trust;      /* shared read-only anchors; NULL if insecure */
-    uint8_t insecure;                      /* 1: no certificate verification */
-    /* backend-private state: request_size bytes, zeroed, allocated with the request */
-    void *backend_data;
-    /* the core's own pointer; the backend never touches it */
-    void *core_data;
-} rt_breq;
-
-/* Event types, in the order they arrive for one request. */
+/* What a connection needs now (rt_conn_want.op). */
 enum {
-    RT_EV_HEAD = 1,                        /* status line and headers are complete */
-    RT_EV_DATA = 2,                        /* body bytes (already de-chunked, not decoded) */
-    RT_EV_END = 3,                         /* response complete; terminal */
-    RT_EV_ERROR = 4                        /* failure; terminal */
+    RT_CONN_WAIT = 0,                      /* nothing until the core carries it again: an
+                                              event-driven backend stops reading and writing; a
+                                              blocking one may release its thread */
+    RT_CONN_CONNECT = 1,                   /* resolve host and connect to host:port */
+    RT_CONN_IO = 2,                        /* send out[0..out_len) if non-empty; read if read */
+    RT_CONN_IDLE = 3,                      /* pooled, no request: read if reading is free (an
+                                              event-driven backend), to notice the peer closing
+                                              (rt_conn_eof); a blocking backend may release its
+                                              thread and check for a close with a
+                                              non-blocking peek when it carries it again */
+    RT_CONN_CLOSE = 4                      /* close the socket, release your state for it,
+                                              then call rt_conn_closed() */
 };
 
-/*
- * An event. Every pointer in it is borrowed for the emit() call only: the core copies
- * what it keeps.
- */
-typedef struct rt_bevent {
-    int type;
-    /* RT_EV_HEAD */
-    int status;
-    int minor_version;                     /* HTTP/1.<minor_version> */
-    const char *reason;
-    size_t reason_len;
-    const rt_http1_header *headers;
-    size_t num_headers;
-    /* RT_EV_DATA */
-    const uint8_t *data;
-    size_t len;
-    /* RT_EV_ERROR */
-    int code;                              /* RT_E... (runtime.h) */
-    const char *message;                   /* detail ("connect to 127.0.0.1:1: refused"), may be NULL */
-} rt_bevent;
+typedef struct rt_conn_want {
+    int op;                                /* RT_CONN_* */
+    /* RT_CONN_CONNECT */
+    const char *host;                      /* name or IP literal, no brackets, NUL-terminated */
+    uint16_t port;
+    /* RT_CONN_IO */
+    const uint8_t *out;                    /* bytes to send (core memory, see LIFETIME) */
+    size_t out_len;
+    int read;                              /* 1: hand over what arrives; 0: paused */
+} rt_conn_want;
 
-/* What the core hands the backend at create(). Borrowed for the backend's lifetime. */
+/* Where a transport failure happened (rt_conn_failed). */
+enum {
+    RT_CONN_RESOLVE = 1,                   /* err: 0 for "no such name", else an errno value */
+    RT_CONN_SOCKET = 2,                    /* socket() or its set-up: err is errno (EMFILE...) */
+    RT_CONN_CONNECTING = 3,                /* connect(): err is errno (ECONNREFUSED...) */
+    RT_CONN_SENDING = 4,                   /* err is errno (EPIPE, ECONNRESET...) */
+    RT_CONN_RECEIVING = 5                  /* err is errno (ECONNRESET...) */
+};
+
+/* ---- called by the backend (any thread; calls for one connection never overlap) ---- */
+
+/* What c needs now. Call it after carry() and after each of the calls below. */
+void rt_conn_poll(rt_conn *c, rt_conn_want *want);
+/* The connection is established (RT_CONN_CONNECT done). */
+void rt_conn_connected(rt_conn *c);
+/* The transport failed at `stage` with errno `err` (see the enum). The core maps it to its
+   error code and message; poll again (it will say RT_CONN_CLOSE, or, for a failed connect,
+   maybe RT_CONN_CONNECT again). */
+void rt_conn_failed(rt_conn *c, int stage, int err);
+/* n bytes of want.out went out (n may be less than out_len). */
+void rt_conn_sent(rt_conn *c, size_t n);
+/* Bytes that arrived; borrowed for the call. */
+void rt_conn_recv(rt_conn *c, const uint8_t *data, size_t len);
+/* Optional zero-copy reading: where the core would like the next bytes (room >= 1), then
+   rt_conn_recv_ack() with how many landed there (0 < n <= room). A backend may use either
+   this pair or rt_conn_recv(); never both for one read. */
+uint8_t *rt_conn_recv_buf(rt_conn *c, size_t *room);
+void rt_conn_recv_ack(rt_conn *c, size_t n);
+/* The peer closed its side (end of stream). */
+void rt_conn_eof(rt_conn *c);
+/* After RT_CONN_CLOSE: the socket is closed and the backend holds nothing of c any more. The
+   core frees c (and rt_conn_data(c)) when this returns; the backend never touches c again. */
+void rt_conn_closed(rt_conn *c);
+/* The backend's own conn_size bytes for c, zeroed when c was made, 16-byte aligned. */
+void *rt_conn_data(rt_conn *c);
+
+/* ---- provided by the core to the backend at create() ---- */
 typedef struct rt_backend_env {
-    void *host;                            /* first argument of emit() */
-    void (*emit)(void *host, rt_breq *req, const rt_bevent *ev);
-    int threads;                           /* worker threads (backends that use them) */
+    void *host;                            /* first argument of host_turn() */
+    int threads;                           /* most worker threads (backends that use them) */
     void *uv_loop;                         /* host's uv_loop_t or NULL */
-    uint32_t max_connections;              /* 0: unlimited; beyond it requests queue. The
-                                              built-in core enforces the runtime's limits
-                                              itself and passes 0 here */
-    uint32_t max_connections_per_origin;   /* 0: unlimited */
-    uint32_t keepalive_idle_ms;            /* pooled idle connection lifetime */
     /* Host-loop mode only (uv_loop set; NULL otherwise): the backend calls this from its
        handles on the host's loop (a timer armed for the core's next deadline, a check
-       handle after each loop iteration) so that the core runs due timers and drains
-       microtasks. Returns the milliseconds until the core's next deadline, -1 if none:
-       the backend (re)arms its timer with it. */
+       handle after each loop iteration) so that the core runs what is due. Returns the
+       milliseconds until the core's next deadline, -1 if none: the backend (re)arms its
+       timer with it. */
     int64_t (*host_turn)(void *host);
 } rt_backend_env;
 
@@ -140,42 +146,29 @@ typedef struct rt_backend {
     unsigned caps;                         /* RT_BACKEND_CAP_* */
     size_t state_size;                     /* bytes of per-runtime state the core allocates
                                               (zeroed) and passes as `state` */
-    size_t request_size;                   /* bytes of per-request state (rt_breq.backend_data) */
-    /* state is zeroed memory of state_size bytes. Returns 0 or RT_E...; on failure the
-       backend has released what it took and writes a message to errbuf. */
+    size_t conn_size;                      /* bytes of per-connection state (rt_conn_data) */
+    /* Returns 0 or RT_E...; on failure the backend has released what it took and wrote a
+       message to errbuf. */
     int (*create)(void *state, const rt_backend_env *env, char *errbuf, size_t errlen);
+    /* Every connection is closed by now: free everything, join (or safely detach) threads. */
     void (*destroy)(void *state);
-    /* Begin a request. 0: accepted (events will follow from wait()); negative: refused
-       now, no event will follow. Never blocks. */
-    int (*start)(void *state, rt_breq *req);
-    /* Stop a request at any point before its terminal event; see LIFETIME. The connection
-       is closed (never returned to the pool with a response half read). */
-    void (*cancel)(void *state, rt_breq *req);
-    /* Flow control: stop / restart reading the response body of req (idempotent). */
-    void (*pause)(void *state, rt_breq *req);
-    void (*resume)(void *state, rt_breq *req);
-    /* Wait for I/O for at most timeout_ms (-1: no limit, 0: poll), emit the events that
-       are ready, return. Returns the number of events emitted or a negative code. In
-       host-loop mode (env->uv_loop) the core never calls wait(). */
+    /* c has something new to do (a new connection, a request on a pooled one, data to send,
+       reading resumed, a close): poll it, now or soon, on any thread. Never blocks. */
+    void (*carry)(void *state, rt_conn *c);
+    /* Wait for I/O for at most timeout_ms (-1: no limit, 0: poll), carry the connections that
+       became ready, return. Returns 0 or a negative code. In host-loop mode (env->uv_loop)
+       the core never calls wait(). */
     int (*wait)(void *state, int timeout_ms);
-    /* Make a blocked wait() return soon. Any thread; async-signal-unsafe. */
+    /* Make a blocked wait() return soon. Any thread. */
     void (*wakeup)(void *state);
-    /* 1 if the backend itself needs the loop to keep running (own timers, handles that
-       must be closed), even with no request in flight; may be NULL. */
-    int (*alive)(void *state);
-    /* Host-loop mode: the core's next deadline changed (a script added a timer outside
-       a backend callback, e.g. from rt_eval_string); arm the timer handle to call
-       env->host_turn within timeout_ms (-1: disarm). May be NULL if the backend lacks
-       RT_BACKEND_CAP_HOST_LOOP. */
+    /* Host-loop mode: the core's next deadline changed outside a backend callback; arm the
+       timer handle to call env->host_turn within timeout_ms (-1: disarm). May be NULL
+       without RT_BACKEND_CAP_HOST_LOOP. */
     void (*host_arm)(void *state, int64_t timeout_ms);
-    /* members above: version 1 */
+    /* members above: version 2 */
 } rt_backend;
 
-/* The backends compiled into this archive (one of them is the default). */
-extern const rt_backend rt_backend_threadpool;
-extern const rt_backend rt_backend_libuv;
-
-/* The default backend of this build. */
+/* The backend compiled into this archive as the default (make BACKEND=...). */
 const rt_backend *rt_backend_default(void);
 
 #ifdef __cplusplus

@@ -11,7 +11,7 @@
 # multiplies every time limit for it; rt.env.RT_SLOW_TOOL tells tests that a tool is on.
 B="$1"
 shift
-RTJS="$B/rtjs"
+RTJS="${RTJS:-$B/rtjs}"          # make check-poll runs the suite on another build of the CLI
 DIR=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 "$DIR/certs/make-certs.sh" "$tmp/certs"

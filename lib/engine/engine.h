@@ -24,11 +24,11 @@ struct rt_runtime {
     duk_context *ctx;
     rt_config cfg;                         /* copy, defaults applied; strings below owned */
     char *ca_file;                         /* owned copy of cfg.ca_file */
-    /* backend */
+    /* backend and the network side (lib/net/) */
     const rt_backend *backend;
     void *bstate;                          /* backend->state_size bytes, owned */
     rt_backend_env benv;
-    int in_wait;                           /* 1 while inside backend->wait() */
+    struct rt__net *net;                   /* owned: the HTTP client (lib/net/client.h) */
     int destroying;                        /* rt_free() is running: finalizers do nothing */
     /* modules */
     struct rt__timers *timers;
@@ -47,9 +47,6 @@ struct rt_runtime {
     int host_loop;
 };
 
-/* lib/engine/backend.c: pick, check and create the backend (rt->cfg.backend or the default). */
-int rt__backend_open(rt_runtime *rt);
-void rt__backend_close(rt_runtime *rt);
 
 /* The runtime that owns a Duktape context (any thread of the heap). */
 rt_runtime *rt__from_ctx(duk_context *ctx);
@@ -105,19 +102,15 @@ int64_t rt__timers_next_timeout(rt_runtime *rt);
 void rt__timers_run(rt_runtime *rt);
 void rt__immediates_run(rt_runtime *rt);
 int rt__timers_alive(rt_runtime *rt);
+/* lib/engine/loop.c: ms until the next timer, immediate or connection deadline, -1 if none */
+int64_t rt__next_timeout(rt_runtime *rt);
 
 /* ---- fetch (lib/engine/fetch.c) ---- */
 int rt__fetch_init(rt_runtime *rt);
-void rt__fetch_free(rt_runtime *rt);       /* cancels what is in flight */
-int rt__fetch_alive(rt_runtime *rt);       /* requests in flight */
+/* rt_free, after the client was shut down and the heap destroyed: free what is left. */
+void rt__fetch_free(rt_runtime *rt);
+int rt__fetch_alive(rt_runtime *rt);       /* requests in flight or events to deliver */
 uint64_t rt__fetch_in_flight(rt_runtime *rt);
-int rt__fetch_events_queued(rt_runtime *rt); /* events wait for dispatch (e.g. refusals) */
-/* The backend's emit(): queue the event (loop thread, inside wait(); no user JS runs). */
-void rt__fetch_on_event(rt_runtime *rt, rt_breq *req, const rt_bevent *ev);
-/* After backend->wait(): deliver queued events to JS, one macrotask each. */
-void rt__fetch_dispatch(rt_runtime *rt);
-/* After the backend and the heap are gone: free the remaining request memory. */
-void rt__fetch_release(rt_runtime *rt);
 
 /* ---- TLS trust store (lib/engine/trust_store.c) ---- */
 void rt__tls_free(rt_runtime *rt);

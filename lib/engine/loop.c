@@ -8,13 +8,21 @@
  * host_turn), and these functions are not used.
  */
 #include "engine.h"
+#include "client.h"
+
+/* Milliseconds until the next timer, immediate or connection deadline (0: now), -1 if none. */
+int64_t rt__next_timeout(rt_runtime *rt)
+{
+    int64_t t = rt__timers_next_timeout(rt);
+    int64_t n = rt__net_next_timeout(rt->net);
+    return n >= 0 && (t < 0 || n < t) ? n : t;
+}
 
 int rt_alive(rt_runtime *rt)
 {
     if (rt->stop)
         return 0;
-    return rt__timers_alive(rt) || rt__fetch_alive(rt) || rt->microtasks_pending ||
-           (rt->backend->alive && rt->backend->alive(rt->bstate));
+    return rt__timers_alive(rt) || rt__net_alive(rt->net) || rt->microtasks_pending;
 }
 
 int rt_run_once(rt_runtime *rt, int timeout_ms)
@@ -25,22 +33,20 @@ int rt_run_once(rt_runtime *rt, int timeout_ms)
     rt__timers_run(rt);
     if (rt->stop)
         return 0;
-    int64_t t = rt__timers_next_timeout(rt);
-    if (rt->microtasks_pending || rt__fetch_events_queued(rt))
+    int64_t t = rt__next_timeout(rt);
+    if (rt->microtasks_pending || rt__net_ready(rt->net))
         t = 0;                             /* work is ready: poll, do not sleep */
-    int io = rt__fetch_alive(rt) || (rt->backend->alive && rt->backend->alive(rt->bstate));
+    int io = rt__net_alive(rt->net);
     if (timeout_ms >= 0 && (t < 0 || t > timeout_ms))
         t = timeout_ms;
     if (t != 0 || io) {
         if (t < 0 && !io)
             return rt_alive(rt);           /* nothing could ever wake us */
-        rt->in_wait = 1;
-        int r = rt->backend->wait(rt->bstate, t > 0x7fffffff ? 0x7fffffff : (int)t);
-        rt->in_wait = 0;
+        int r = rt__backend_wait(rt->backend, rt->bstate, t > 0x7fffffff ? 0x7fffffff : (int)t);
         if (r < 0)
             return rt__fail(rt, r, "backend wait failed: %s", rt_strerror(r));
-        rt__fetch_dispatch(rt);
     }
+    rt__net_dispatch(rt->net);             /* deadlines, then the events: one macrotask each */
     rt__immediates_run(rt);
     rt__timers_run(rt);
     return rt_alive(rt);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "client.h"
 
 extern char **environ;
 
@@ -40,7 +41,7 @@ static void apply_config(rt_runtime *rt, const rt_config *user)
     rt_config *c = &rt->cfg;
     if (c->threads <= 0) {
         const char *e = getenv("RT_THREADS");
-        c->threads = e && atoi(e) > 0 ? atoi(e) : 4;
+        c->threads = e && atoi(e) > 0 ? atoi(e) : 256;
     }
     if (c->threads > 1024)
         c->threads = 1024;
@@ -230,7 +231,6 @@ int rt_set_argv(rt_runtime *rt, int argc, const char *const *argv)
 /* ---- create / free ---- */
 
 static int64_t host_turn(void *host);
-static void emit_trampoline(void *host, rt_breq *req, const rt_bevent *ev);
 
 int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errlen)
 {
@@ -243,17 +243,23 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     }
     apply_config(rt, cfg);
     int r;
+    char err[400];
     rt->benv.host = rt;
-    rt->benv.emit = emit_trampoline;
     rt->benv.threads = rt->cfg.threads;
     rt->benv.uv_loop = rt->cfg.uv_loop;
-    /* Connection limits are enforced once, in the core (lib/engine/fetch.c), for every backend. */
-    rt->benv.max_connections = 0;
-    rt->benv.max_connections_per_origin = 0;
-    rt->benv.keepalive_idle_ms = rt->cfg.keepalive_idle_ms;
     rt->benv.host_turn = rt->host_loop ? host_turn : NULL;
-    if ((r = rt__backend_open(rt)) < 0)
+    rt->backend = rt->cfg.backend ? rt->cfg.backend : rt_backend_default();
+    if ((r = rt__backend_open(rt->backend, &rt->benv, &rt->bstate, err, sizeof err)) < 0) {
+        rt->backend = NULL;
+        rt__fail(rt, r, "%s", err);
         goto fail;
+    }
+    rt__net_config ncfg = {rt->backend, rt->bstate, rt->cfg.max_connections,
+                           rt->cfg.max_connections_per_origin, rt->cfg.keepalive_idle_ms};
+    if ((r = rt__net_new(&ncfg, &rt->net)) < 0) {
+        rt__fail(rt, r, "out of memory");
+        goto fail;
+    }
     rt->ctx = duk_create_heap(duk_alloc_cb, duk_realloc_cb, duk_free_cb, rt, duk_fatal_cb);
     if (!rt->ctx) {
         r = rt__fail(rt, RT_ENOMEM, "cannot create the Duktape heap");
@@ -311,13 +317,15 @@ void rt_free(rt_runtime *rt)
         return;
     rt->destroying = 1;
     rt->stop = 1;
-    if (rt->ctx)
-        rt__fetch_free(rt);                /* cancels requests: backend drops its pointers */
-    rt__backend_close(rt);
+    rt__net_shutdown(rt->net);             /* cancels requests, closes every connection */
+    rt__backend_close(rt->backend, rt->bstate);
+    rt->bstate = NULL;
     if (rt->ctx)
         duk_destroy_heap(rt->ctx);         /* finalizers see rt->destroying */
     rt->ctx = NULL;
-    rt__fetch_release(rt);
+    rt__fetch_free(rt);
+    rt__net_free(rt->net);
+    rt->net = NULL;
     rt__timers_free(rt);
     rt__tls_free(rt);
     rt__free(rt->ca_file);
@@ -355,8 +363,8 @@ int rt_eval_string(rt_runtime *rt, const char *source, const char *name)
     }
     duk_pop(ctx);
     rt__microtask_drain(rt);
-    if (rt->host_loop && rt->backend->host_arm)
-        rt->backend->host_arm(rt->bstate, rt__timers_next_timeout(rt));
+    if (rt->host_loop)
+        rt__backend_host_arm(rt->backend, rt->bstate, rt__next_timeout(rt));
     return rc ? rc : (rt->stop ? RT_EJS : 0);
 }
 
@@ -402,20 +410,20 @@ void rt_get_stats(rt_runtime *rt, rt_stats *out)
 
 /* ---- hooks the backend calls ---- */
 
-static void emit_trampoline(void *host, rt_breq *req, const rt_bevent *ev)
-{
-    rt__fetch_on_event((rt_runtime *)host, req, ev);
-}
-
 /* Host-loop mode: the backend's handles on the host's loop call this. */
 static int64_t host_turn(void *host)
 {
     rt_runtime *rt = host;
     if (rt->destroying)
         return -1;
-    rt__fetch_dispatch(rt);
+    rt__net_dispatch(rt->net);
     rt__timers_run(rt);
     rt__immediates_run(rt);
     rt__microtask_drain(rt);
-    return rt__timers_next_timeout(rt);
+    return rt__next_timeout(rt);
+}
+
+const char *rt_backend_name(rt_runtime *rt)
+{
+    return rt && rt->backend ? rt->backend->name : rt_backend_default()->name;
 }

@@ -107,8 +107,8 @@ static duk_ret_t add_timer(duk_context *ctx, int repeat, int immediate)
         return duk_error(ctx, DUK_ERR_ERROR, "out of memory");
     }
     ts->count++;
-    if (!immediate && rt->host_loop && rt->backend->host_arm)
-        rt->backend->host_arm(rt->bstate, rt__timers_next_timeout(rt));
+    if (!immediate && rt->host_loop)
+        rt__backend_host_arm(rt->backend, rt->bstate, rt__next_timeout(rt));
     duk_push_number(ctx, t->id);
     return 1;
 }

@@ -3,7 +3,7 @@
  * first HTTPS request, kept until rt_free, shared read-only by every connection.
  */
 #include "engine.h"
-#include "runtime_tls.h"
+#include "tls.h"
 
 struct rt__tls_state {
     rt_tls_trust *trust;                   /* owned, NULL until first used */

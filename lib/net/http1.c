@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "runtime.h"
-#include "runtime_http1.h"
+#include "http1.h"
 
 #define DEFAULT_MAX_HEADER_BYTES 65536u
 #define DEFAULT_MAX_HEADER_COUNT 1000u

@@ -40,6 +40,18 @@ void rt__buf_free(rt__buf *b);
 uint64_t rt__now_ms(void);                 /* CLOCK_MONOTONIC in milliseconds */
 uint64_t rt__now_us(void);
 
+/* ---- the backend (lib/net/backend.c): checks, creation, the calls the loop makes ---- */
+struct rt_backend;
+struct rt_backend_env;
+int rt__backend_open(const struct rt_backend *b, const struct rt_backend_env *env, void **state,
+                     char *err, size_t errlen);
+void rt__backend_close(const struct rt_backend *b, void *state);
+int rt__backend_wait(const struct rt_backend *b, void *state, int timeout_ms);
+void rt__backend_host_arm(const struct rt_backend *b, void *state, int64_t ms);
+struct rt_conn;
+void rt__backend_carry(const struct rt_backend *b, void *state, struct rt_conn *c);
+void rt__backend_wakeup(const struct rt_backend *b, void *state);
+
 /* ---- trust store source (lib/net/trust.c) ---- */
 struct rt_tls_trust;
 /* Choose and decode the trust store: ca_file (may be NULL), $RT_CA_FILE, $SSL_CERT_FILE, the

@@ -6,8 +6,9 @@
  * certificate's iPAddress subjectAltName entries (a bounded DER walker) - and, only in the
  * runtime's explicit insecure mode, skipping verification while still extracting the
  * server key. BearSSL error numbers become our codes here and nowhere else. The pump
- * functions expose the engine's buf/ack interface to non-blocking backends; nothing here
- * calls br_sslio (the blocking wrapper is the thread-pool backend's business).
+ * functions expose the engine's buf/ack interface to the connection (lib/net/conn.c), which
+ * moves records between the engine and whatever transport carries it; nothing here or
+ * anywhere in the runtime uses br_sslio.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include <bearssl.h>
 
 #include "net.h"
-#include "runtime_tls.h"
+#include "tls.h"
 #include "tls_sessions.h"
 
 #define EE_MAX 16384                       /* end-entity certificate bytes we keep */
@@ -276,16 +277,6 @@ int rt_tls_conn_init(rt_tls_conn *c, const rt_tls_trust *trust, int insecure, co
     return 0;
 }
 
-int rt_tls_conn_resumed(rt_tls_conn *c)
-{
-    br_ssl_session_parameters now;
-    if (!c->offered.session_id_len || !rt_tls_established(c))
-        return 0;
-    br_ssl_engine_get_session_parameters(&c->sc.eng, &now);
-    return now.session_id_len == c->offered.session_id_len &&
-           memcmp(now.session_id, c->offered.session_id, now.session_id_len) == 0;
-}
-
 int rt_tls_established(rt_tls_conn *c)
 {
     if (!c->established &&
@@ -302,11 +293,6 @@ void rt_tls_conn_save(rt_tls_conn *c, rt_tls_sessions *sessions, const char *key
     br_ssl_engine_get_session_parameters(&c->sc.eng, &p);
     if (p.session_id_len)                  /* the server offered resumption */
         rt__tls_session_put(sessions, key, &p);
-}
-
-void *rt_tls_engine(rt_tls_conn *c)
-{
-    return &c->sc.eng;
 }
 
 int rt_tls_error(rt_tls_conn *c, int eof_early, char *msg, size_t msglen)
@@ -376,11 +362,6 @@ uint8_t *rt_tls_in_buf(rt_tls_conn *c, size_t *room)
     return br_ssl_engine_recvrec_buf(&c->sc.eng, room);
 }
 
-void rt_tls_in_ack(rt_tls_conn *c, size_t n)
-{
-    br_ssl_engine_recvrec_ack(&c->sc.eng, n);
-}
-
 const uint8_t *rt_tls_app_in(rt_tls_conn *c, size_t *len)
 {
     if (!(br_ssl_engine_current_state(&c->sc.eng) & BR_SSL_RECVAPP)) {
@@ -427,82 +408,4 @@ int rt_tls_sending(rt_tls_conn *c)
 int rt_tls_closed(rt_tls_conn *c)
 {
     return br_ssl_engine_current_state(&c->sc.eng) == BR_SSL_CLOSED;
-}
-
-/* ---- the pump loop (non-blocking backends) ---- */
-
-/* Encrypt what the engine takes of the plaintext still to send (src segments, src->off
-   bytes in); flush once it is all in. 1 if anything moved. */
-static int pump_plaintext(rt_tls_conn *c, rt_tls_src *src)
-{
-    int moved = 0;
-    size_t total = 0;
-    for (int i = 0; i < src->nseg; i++)
-        total += src->seg[i].len;
-    while (src->off < total) {
-        size_t at = src->off;
-        int i = 0;
-        while (at >= src->seg[i].len) {
-            at -= src->seg[i].len;
-            i++;
-        }
-        size_t n = rt_tls_app_out(c, src->seg[i].data + at, src->seg[i].len - at);
-        if (n == 0)
-            break;
-        src->off += n;
-        moved = 1;
-        if (src->off == total)
-            rt_tls_flush(c);
-    }
-    return moved;
-}
-
-int rt_tls_pump(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src)
-{
-    for (;;) {
-        rt_tls_established(c);             /* notice the handshake's end while it shows */
-        int moved = src ? pump_plaintext(c, src) : 0;
-        size_t len;
-        const uint8_t *rec = rt_tls_out(c, &len);
-        if (len) {
-            int n = io->send(io->ctx, rec, len);
-            if (n < 0)
-                return RT_TLS_STOPPED;
-            if (n > 0) {
-                rt_tls_out_ack(c, (size_t)n);
-                moved = 1;
-            }
-        }
-        size_t alen;
-        const uint8_t *app = rt_tls_app_in(c, &alen);
-        if (alen) {
-            /* copy and ack first: deliver may reuse this connection (and pump it again) */
-            uint8_t tmp[16384];
-            size_t n = alen < sizeof tmp ? alen : sizeof tmp;
-            memcpy(tmp, app, n);
-            rt_tls_app_in_ack(c, n);
-            if (io->deliver(io->ctx, tmp, n) != 0)
-                return RT_TLS_STOPPED;
-            moved = 1;
-        }
-        if (rt_tls_closed(c))
-            return RT_TLS_CLOSED;
-        if (!moved)
-            return RT_TLS_IDLE;
-    }
-}
-
-int rt_tls_feed(rt_tls_conn *c, const rt_tls_io *io, rt_tls_src *src, const uint8_t *data,
-                size_t len, size_t *used)
-{
-    int r = RT_TLS_IDLE;
-    *used = 0;
-    while (*used < len) {
-        size_t took = rt_tls_in(c, data + *used, len - *used);
-        *used += took;
-        r = rt_tls_pump(c, io, src);       /* drains decrypted bytes, which makes room */
-        if (r != RT_TLS_IDLE || took == 0)
-            return r;                      /* took 0: full until records go out */
-    }
-    return r;
 }

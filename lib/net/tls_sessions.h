@@ -7,7 +7,7 @@
 
 #include <bearssl.h>
 
-#include "runtime_tls.h"
+#include "tls.h"
 
 /* 1 and *out filled if a session is remembered for key, else 0. */
 int rt__tls_session_get(rt_tls_sessions *s, const char *key, br_ssl_session_parameters *out);

@@ -16,7 +16,7 @@
 #include <bearssl.h>
 
 #include "net.h"
-#include "runtime_tls.h"
+#include "tls.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 

@@ -1,16 +1,20 @@
 /*
- * fake_backend.c - a backend that moves no bytes: it replays a script of events chosen by
- * the request target, in the spirit of SQLite's syscall table, so the core's handling of
- * short reads, errors at each stage, refusals and cancellation is tested without sockets.
+ * fake_backend.c - a transport that moves no real bytes: it answers each request from a
+ * script chosen by the request target, in the spirit of SQLite's syscall table, so the
+ * core's handling of short reads, failures at each stage (name lookup, connect, before and
+ * during the body) and cancellation is tested without sockets. It uses only the public
+ * contract (include/runtime_backend.h), like an out-of-tree backend would.
  * Scenarios (target "/fake/NAME"):
- *   ok          200, body "hello world" one byte per event, end
- *   empty       204, end
- *   refused     start() refuses with RT_ECONNREFUSED
- *   err-head    error ECONNREFUSED before any head
- *   err-body    200, "par", error ECONNRESET (the body read must reject)
- *   hang        200, then nothing until cancelled
- *   big         200, 64 events of 4096 bytes, end
+ *   ok          200 "hello world", one byte per turn
+ *   empty       204
+ *   err-head    the peer resets the connection before any response byte
+ *   err-body    200 announcing 11 bytes, "par", then a reset
+ *   hang        200 announcing 11 bytes, then nothing
+ *   big         200 with 262,144 bytes, 4,096 per turn
+ * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,17 +22,23 @@
 
 fake_counters fake_stats;
 
-struct fake_req {
-    rt_breq *req;
-    const char *scenario;
-    int step;
-    int cancelled;
-    struct fake_req *next;
+/* Per connection, inside the core's rt_conn (rt_conn_data). */
+struct fake_conn {
+    rt_conn *c;
+    int listed;
+    char req[4096];                        /* the request head as far as it came */
+    size_t req_len;
+    const char *scenario;                  /* once the head is complete */
+    char resp[512];                        /* the scripted response head + small body */
+    size_t resp_len, resp_off;
+    size_t big_left;                       /* "big": body bytes still to send */
+    int done;                              /* the whole response went out */
+    struct fake_conn *next;
 };
 
 struct fake_state {
     rt_backend_env env;
-    struct fake_req *reqs;
+    struct fake_conn *conns;               /* carried connections, not yet closed */
 };
 
 static int fake_create(void *state, const rt_backend_env *env, char *err, size_t errlen)
@@ -40,161 +50,150 @@ static int fake_create(void *state, const rt_backend_env *env, char *err, size_t
 
 static void fake_destroy(void *state)
 {
+    (void)state;                           /* every connection is closed by now */
+}
+
+static void fake_carry(void *state, rt_conn *c)
+{
     struct fake_state *s = state;
-    while (s->reqs) {
-        struct fake_req *r = s->reqs;
-        s->reqs = r->next;
-        free(r);
+    struct fake_conn *f = rt_conn_data(c);
+    if (!f->listed) {
+        f->c = c;
+        f->listed = 1;
+        f->next = s->conns;
+        s->conns = f;
     }
 }
 
-static const char *scenario_of(const rt_breq *req)
+static void script(struct fake_conn *f)
 {
-    /* head: "GET /fake/NAME HTTP/1.1\r\n..." */
-    const char *p = strstr(req->head, "/fake/");
-    static char name[32];
-    if (!p)
-        return "ok";
-    p += 6;
-    size_t n = strcspn(p, " ?");
-    if (n >= sizeof name)
-        n = sizeof name - 1;
-    memcpy(name, p, n);
-    name[n] = 0;
-    static const char *known[] = {"ok", "empty", "refused", "err-head", "err-body", "hang", "big"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(known[i], name) == 0)
-            return known[i];
-    return "ok";
+    const char *p = strstr(f->req, "/fake/");
+    static const char *known[] = {"ok", "empty", "err-head", "err-body", "hang", "big"};
+    f->scenario = "ok";
+    if (p) {
+        p += 6;
+        size_t n = strcspn(p, " ?");
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (strlen(known[i]) == n && strncmp(known[i], p, n) == 0)
+                f->scenario = known[i];
+    }
+    const char *sc = f->scenario;
+    const char *hdrs = "Content-Type: text/plain\r\nX-Fake: 1\r\n";
+    if (strcmp(sc, "empty") == 0)
+        f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp, "HTTP/1.1 204 No Content\r\n%s\r\n", hdrs);
+    else if (strcmp(sc, "big") == 0) {
+        f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp,
+                                       "HTTP/1.1 200 OK\r\n%sContent-Length: 262144\r\n\r\n", hdrs);
+        f->big_left = 262144;
+    } else if (strcmp(sc, "err-head") != 0)
+        f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp,
+                                       "HTTP/1.1 200 OK\r\n%sContent-Length: 11\r\n\r\n%s", hdrs,
+                                       strcmp(sc, "ok") == 0 ? "hello world"
+                                       : strcmp(sc, "err-body") == 0 ? "par" : "");
+    fake_stats.requests++;
 }
 
-static int fake_start(void *state, rt_breq *req)
+/* One step of f's life; returns 1 when it was closed (f is gone). */
+static int step(struct fake_state *s, struct fake_conn *f)
 {
-    struct fake_state *s = state;
-    const char *sc = scenario_of(req);
-    if (strcmp(sc, "refused") == 0)
-        return RT_ECONNREFUSED;
-    struct fake_req *r = calloc(1, sizeof *r);
-    if (!r)
-        return RT_ENOMEM;
-    r->req = req;
-    r->scenario = sc;
-    r->next = s->reqs;
-    s->reqs = r;
-    fake_stats.started++;
-    return 0;
-}
-
-static void unlink_req(struct fake_state *s, struct fake_req *r)
-{
-    for (struct fake_req **pp = &s->reqs; *pp; pp = &(*pp)->next)
-        if (*pp == r) {
-            *pp = r->next;
-            free(r);
-            return;
+    rt_conn_want w;
+    rt_conn_poll(f->c, &w);
+    switch (w.op) {
+    case RT_CONN_CONNECT:
+        if (strncmp(w.host, "refused.", 8) == 0)
+            rt_conn_failed(f->c, RT_CONN_CONNECTING, ECONNREFUSED);
+        else if (strncmp(w.host, "nxdomain.", 9) == 0)
+            rt_conn_failed(f->c, RT_CONN_RESOLVE, 0);
+        else {
+            fake_stats.connects++;
+            rt_conn_connected(f->c);
         }
-}
-
-static void fake_cancel(void *state, rt_breq *req)
-{
-    struct fake_state *s = state;
-    for (struct fake_req *r = s->reqs; r; r = r->next)
-        if (r->req == req) {
+        return 0;
+    case RT_CONN_CLOSE: {
+        for (struct fake_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+            if (*pp == f) {
+                *pp = f->next;
+                break;
+            }
+        fake_stats.closed++;
+        if (f->scenario && !f->done)
             fake_stats.cancelled++;
-            unlink_req(s, r);
-            return;
-        }
-}
-
-static void fake_pause(void *state, rt_breq *req) { fake_stats.paused++; }
-static void fake_resume(void *state, rt_breq *req) { fake_stats.resumed++; }
-
-static void emit(struct fake_state *s, struct fake_req *r, rt_bevent *ev)
-{
-    fake_stats.events++;
-    s->env.emit(s->env.host, r->req, ev);
-}
-
-/* One step of r's script; returns 1 when r is finished (terminal event emitted). */
-static int step(struct fake_state *s, struct fake_req *r)
-{
-    static const rt_http1_header hdr[] = {{"Content-Type", 12, "text/plain", 10},
-                                          {"X-Fake", 6, "1", 1}};
-    static uint8_t block[4096];
-    rt_bevent ev = {0};
-    const char *sc = r->scenario;
-    int n = r->step++;
-    if (strcmp(sc, "err-head") == 0) {
-        ev.type = RT_EV_ERROR;
-        ev.code = RT_ECONNREFUSED;
-        ev.message = "fake: connection refused";
-        emit(s, r, &ev);
+        rt_conn_closed(f->c);
         return 1;
     }
-    if (n == 0) {
-        ev.type = RT_EV_HEAD;
-        ev.status = strcmp(sc, "empty") == 0 ? 204 : 200;
-        ev.minor_version = 1;
-        ev.reason = ev.status == 200 ? "OK" : "No Content";
-        ev.reason_len = strlen(ev.reason);
-        ev.headers = hdr;
-        ev.num_headers = 2;
-        emit(s, r, &ev);
+    case RT_CONN_IO:
+        break;
+    default:
         return 0;
     }
-    if (strcmp(sc, "hang") == 0)
-        return 0;
-    const char *body = strcmp(sc, "err-body") == 0 ? "par" : "hello world";
-    size_t blen = strcmp(sc, "empty") == 0 ? 0 : strlen(body);
-    if (strcmp(sc, "big") == 0) {
-        if (n <= 64) {
-            memset(block, 'a' + (n % 26), sizeof block);
-            ev.type = RT_EV_DATA;
-            ev.data = block;
-            ev.len = sizeof block;
-            emit(s, r, &ev);
-            return 0;
+    if (w.out_len) {
+        size_t n = w.out_len;
+        if (!f->scenario && f->req_len + n < sizeof f->req) {
+            memcpy(f->req + f->req_len, w.out, n);
+            f->req_len += n;
+            f->req[f->req_len] = 0;
+            if (strstr(f->req, "\r\n\r\n"))
+                script(f);
         }
-    } else if ((size_t)n <= blen) {
-        ev.type = RT_EV_DATA;                  /* short reads: one byte per event */
-        ev.data = (const uint8_t *)body + n - 1;
-        ev.len = 1;
-        emit(s, r, &ev);
+        rt_conn_sent(f->c, n);
         return 0;
     }
-    if (strcmp(sc, "err-body") == 0) {
-        ev.type = RT_EV_ERROR;
-        ev.code = RT_ECONNRESET;
-        ev.message = "fake: reset mid-body";
-    } else {
-        ev.type = RT_EV_END;
+    if (!w.read || !f->scenario || f->done)
+        return 0;
+    if (strcmp(f->scenario, "err-head") == 0) {
+        f->done = 1;
+        rt_conn_failed(f->c, RT_CONN_RECEIVING, ECONNRESET);
+        return 0;
     }
-    emit(s, r, &ev);
-    return 1;
+    if (f->resp_off < f->resp_len) {
+        /* the head in one read, then the body one byte at a time */
+        size_t head = (size_t)(strstr(f->resp, "\r\n\r\n") - f->resp) + 4;
+        size_t n = f->resp_off < head ? head - f->resp_off : 1;
+        f->resp_off += n;
+        int last = f->resp_off == f->resp_len && !f->big_left &&
+                   strcmp(f->scenario, "err-body") != 0 && strcmp(f->scenario, "hang") != 0;
+        if (last)
+            f->scenario = NULL;            /* complete: ready for the next request on it */
+        rt_conn_recv(f->c, (const uint8_t *)f->resp + f->resp_off - n, n);
+        if (last)
+            f->req_len = f->resp_len = f->resp_off = 0;
+        return 0;
+    }
+    if (f->big_left) {
+        static uint8_t block[4096];
+        memset(block, 'a' + (int)(f->big_left / 4096 % 26), sizeof block);
+        f->big_left -= sizeof block;
+        if (!f->big_left) {
+            f->scenario = NULL;
+            f->req_len = f->resp_len = f->resp_off = 0;
+        }
+        rt_conn_recv(f->c, block, sizeof block);
+        return 0;
+    }
+    if (strcmp(f->scenario, "err-body") == 0) {
+        f->done = 1;
+        rt_conn_failed(f->c, RT_CONN_RECEIVING, ECONNRESET);
+    }
+    return 0;
 }
 
 static int fake_wait(void *state, int timeout_ms)
 {
     struct fake_state *s = state;
     fake_stats.waits++;
-    int count = 0;
-    /* Emit may cancel any request (re-entrancy): walk a snapshot by index. */
-    struct fake_req *list[256];
+    /* a step may close any connection: walk a snapshot, checking each is still listed */
+    struct fake_conn *list[256];
     int n = 0;
-    for (struct fake_req *r = s->reqs; r && n < 256; r = r->next)
-        list[n++] = r;
+    for (struct fake_conn *f = s->conns; f && n < 256; f = f->next)
+        list[n++] = f;
     for (int i = 0; i < n; i++) {
         int alive = 0;
-        for (struct fake_req *r = s->reqs; r; r = r->next)
-            if (r == list[i])
-                alive = 1;
-        if (!alive)
-            continue;
-        count++;
-        if (step(s, list[i]))
-            unlink_req(s, list[i]);
+        for (struct fake_conn *f = s->conns; f; f = f->next)
+            alive |= f == list[i];
+        if (alive)
+            step(s, list[i]);
     }
-    return count;
+    return 0;
 }
 
 static void fake_wakeup(void *state) {}
@@ -204,15 +203,11 @@ const rt_backend fake_backend = {
     "fake",                                /* name */
     0,                                     /* caps */
     sizeof(struct fake_state),             /* state_size */
-    0,                                     /* request_size */
+    sizeof(struct fake_conn),              /* conn_size */
     fake_create,                           /* create */
     fake_destroy,                          /* destroy */
-    fake_start,                            /* start */
-    fake_cancel,                           /* cancel */
-    fake_pause,                            /* pause */
-    fake_resume,                           /* resume */
+    fake_carry,                            /* carry */
     fake_wait,                             /* wait */
     fake_wakeup,                           /* wakeup */
-    NULL,                                  /* alive */
     NULL,                                  /* host_arm */
 };

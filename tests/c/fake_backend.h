@@ -1,7 +1,9 @@
 /*
- * fake_backend.h - a scripted backend for tests, plugged in through rt_config.backend.
- * The request target picks the script ("/fake/<scenario>", see fake_backend.c); every
- * wait() emits at most one event per request, so scripts play out over several turns.
+ * fake_backend.h - a scripted transport for tests, plugged in through rt_config.backend. It
+ * plays a server: the host name picks what connecting does ("refused.fake", "nxdomain.fake",
+ * anything else connects), the request target picks the response ("/fake/<scenario>", see
+ * fake_backend.c), and every wait() moves each connection one step, so responses arrive in
+ * short reads over several turns.
  */
 #ifndef FAKE_BACKEND_H
 #define FAKE_BACKEND_H
@@ -10,7 +12,11 @@
 extern const rt_backend fake_backend;
 
 typedef struct fake_counters {
-    int started, cancelled, paused, resumed, events, waits;
+    int connects;                          /* connections that connected */
+    int requests;                          /* request heads the fake server read */
+    int cancelled;                         /* connections closed before their response ended */
+    int closed;                            /* connections closed */
+    int waits;
 } fake_counters;
 extern fake_counters fake_stats;
 

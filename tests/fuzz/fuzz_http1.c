@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "runtime.h"
-#include "runtime_http1.h"
+#include "http1.h"
 
 typedef struct outcome {
     int code;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime_tls.h"
+#include "tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
  * are C strings in the API, so they are cut at their first NUL - that NUL is the API's own
  * terminator, not content).
  *
- * Contract (include/runtime_http1.h): the writer returns RT_EINVAL when the method is not a
+ * Contract (lib/net/http1.h): the writer returns RT_EINVAL when the method is not a
  * token, the target is empty or has a byte <= ' ' or DEL, the Host value is empty or has
  * CR/LF/NUL, a header name is not a token or a value has CR/LF/NUL; RT_ENOMEM when cap is
  * smaller than rt_http1_request_size(); else exactly that many bytes. Invariants checked
@@ -35,7 +35,7 @@
 #include <strings.h>
 
 #include "runtime.h"
-#include "runtime_http1.h"
+#include "http1.h"
 
 #define MAX_FIELDS 67                      /* method, target, host + 32 name/value pairs */
 #define GUARD 16

@@ -1,8 +1,8 @@
 /*
- * test-fake.c - the core's fetch bookkeeping against tests/c/fake_backend.c, plugged in
- * through rt_config.backend: short reads, errors before and during the body, refusal at
- * start, abort while events are queued (nothing reaches JS after cancel), and rt_free
- * with requests in flight.
+ * test-fake.c - the core's HTTP client against tests/c/fake_backend.c, a scripted transport
+ * plugged in through rt_config.backend: short reads, failures at each stage (name lookup,
+ * connect, before and during the body), abort (nothing reaches JS after it, the connection
+ * is closed), keep-alive reuse, and rt_free with requests in flight.
  */
 #include <string.h>
 
@@ -51,7 +51,7 @@ TEST(fake_short_reads_reassemble)
                    "  out(r.status + ' ' + r.statusText + ' ' + r.headers.get('x-fake'));"
                    "  return r.text(); }).then(function (t) { out('[' + t + ']'); });");
     ASSERT_STREQ(out, "200 OK 1\n[hello world]\n");
-    ASSERT_EQ(fake_stats.started, 1);
+    ASSERT_EQ(fake_stats.requests, 1);
     ASSERT_EQ(fake_stats.cancelled, 0);
     rt_free(rt);
 }
@@ -73,16 +73,38 @@ TEST(fake_error_before_head_rejects_fetch)
     rt_runtime *rt = fake_runtime();
     run_script(rt, "fetch('http://fake.test/fake/err-head').then(function () { out('resolved'); },"
                    "  function (e) { out(e.name + ': ' + e.message + ' / ' + e.cause.code); });");
-    ASSERT_STREQ(out, "TypeError: fetch failed / ECONNREFUSED\n");
+    ASSERT_STREQ(out, "TypeError: fetch failed / ECONNRESET\n");
     rt_free(rt);
 }
 
-TEST(fake_refused_at_start_rejects_fetch)
+TEST(fake_connect_refused_rejects_fetch)
 {
     rt_runtime *rt = fake_runtime();
-    run_script(rt, "fetch('http://fake.test/fake/refused').catch(function (e) {"
+    run_script(rt, "fetch('http://refused.fake/fake/ok').catch(function (e) {"
+                   "  out(e.message + ' / ' + e.cause.code + ' / ' + e.cause.message); });");
+    ASSERT_STREQ(out, "fetch failed / ECONNREFUSED / connect refused.fake:80: Connection refused\n");
+    ASSERT_EQ(fake_stats.connects, 0);
+    rt_free(rt);
+}
+
+TEST(fake_no_such_name_rejects_fetch)
+{
+    rt_runtime *rt = fake_runtime();
+    run_script(rt, "fetch('http://nxdomain.fake/fake/ok').catch(function (e) {"
                    "  out(e.message + ' / ' + e.cause.code); });");
-    ASSERT_STREQ(out, "fetch failed / ECONNREFUSED\n");
+    ASSERT_STREQ(out, "fetch failed / ENOTFOUND\n");
+    rt_free(rt);
+}
+
+TEST(fake_keepalive_reuses_the_connection)
+{
+    rt_runtime *rt = fake_runtime();
+    run_script(rt, "fetch('http://fake.test/fake/ok').then(function (r) { return r.text(); })"
+                   ".then(function () { return fetch('http://fake.test/fake/ok'); })"
+                   ".then(function (r) { return r.text(); }).then(function (t) { out(t); });");
+    ASSERT_STREQ(out, "hello world\n");
+    ASSERT_EQ(fake_stats.requests, 2);
+    ASSERT_EQ(fake_stats.connects, 1);
     rt_free(rt);
 }
 

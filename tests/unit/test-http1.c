@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "runtime.h"
-#include "runtime_http1.h"
+#include "http1.h"
 #include "test.h"
 
 /* Copy s so that its last byte sits right before an inaccessible page. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "runtime_tls.h"
+#include "tls.h"
 #include "test.h"
 
 int rt__tls_trust_builtin(rt_tls_trust **out);

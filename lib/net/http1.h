@@ -1,5 +1,6 @@
 /*
- * runtime_http1.h - the sans-I/O HTTP/1.1 client codec shared by every backend (lib/net/http1.c).
+ * http1.h - the sans-I/O HTTP/1.1 client codec of the network side (lib/net/http1.c), used
+ * by the exchange (lib/net/exchange.c) on whatever thread carries the connection.
  *
  * No I/O, no allocation, no global state: caller-owned bytes in; "consumed N", "need more"
  * or an error out (picohttpparser's contract). Header names and values are pointer + length

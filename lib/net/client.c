@@ -1,0 +1,582 @@
+/*
+ * client.c - the loop side of the HTTP client (client.h): requests from start to release,
+ * the event queue connections post to (any thread) and its dispatch (loop thread: pool
+ * decisions, deadlines, the stale-connection retry, then the request's callback), and every
+ * connection deadline, kept in one heap and folded into the loop's wait.
+ *
+ * Ownership: rt__net owns its origins, connections, requests (until their last reference)
+ * and queued events. An event owns its HEAD block and a reference to its chunk and request;
+ * a connection's terminal and closed events are part of it and never freed on their own.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client_int.h"
+
+size_t rt__conn_data_offset(void);
+
+/* ---- locking (threaded backends only) ---- */
+
+void rt__conn_lock(rt_conn *c)
+{
+    if (c->net->threaded)
+        pthread_mutex_lock(&c->mu);
+}
+
+void rt__conn_unlock(rt_conn *c)
+{
+    if (c->net->threaded)
+        pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- the event queue ---- */
+
+rt__xev *rt__xev_new(int type, rt_conn *c)
+{
+    rt__xev *ev = rt__calloc(1, sizeof *ev);
+    if (ev) {
+        ev->type = type;
+        ev->c = c;
+    }
+    return ev;
+}
+
+void rt__net_post(rt__net *net, rt__xev *ev)
+{
+    ev->next = NULL;
+    if (!net->threaded) {
+        if (net->evq_tail)
+            net->evq_tail->next = ev;
+        else
+            net->evq_head = ev;
+        net->evq_tail = ev;
+        return;
+    }
+    pthread_mutex_lock(&net->mu);
+    int was_empty = net->evq_head == NULL;
+    if (net->evq_tail)
+        net->evq_tail->next = ev;
+    else
+        __atomic_store_n(&net->evq_head, ev, __ATOMIC_RELEASE);  /* rt__net_ready peeks */
+    net->evq_tail = ev;
+    pthread_mutex_unlock(&net->mu);
+    if (was_empty)
+        rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);   /* the loop may sleep in wait() */
+}
+
+/* Take the whole queue: what is posted meanwhile waits for the next dispatch, so a busy
+   backend cannot keep the loop from its timers. */
+static rt__xev *take_events(rt__net *net)
+{
+    if (net->threaded)
+        pthread_mutex_lock(&net->mu);
+    rt__xev *list = net->evq_head;
+    __atomic_store_n(&net->evq_head, NULL, __ATOMIC_RELEASE);
+    net->evq_tail = NULL;
+    if (net->threaded)
+        pthread_mutex_unlock(&net->mu);
+    return list;
+}
+
+int rt__net_ready(rt__net *net)
+{
+    return __atomic_load_n(&net->evq_head, __ATOMIC_ACQUIRE) != NULL;
+}
+
+void rt__net_wakeup(rt__net *net)
+{
+    rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);
+}
+
+/* ---- requests ---- */
+
+static void req_free(rt__net *net, rt__req *r)
+{
+    if (r->all_prev)
+        r->all_prev->all_next = r->all_next;
+    else
+        net->reqs = r->all_next;
+    if (r->all_next)
+        r->all_next->all_prev = r->all_prev;
+    if (r->body_owned)
+        rt__free((void *)r->body);
+    rt__free(r->head);
+    rt__free(r->host);
+    rt__free(r);
+}
+
+void rt__req_unref(rt__req *r)
+{
+    if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        req_free(r->net, r);
+}
+
+/* The request is over for the engine (END or ERROR delivered, or it let go). */
+static void req_ended(rt__net *net, rt__req *r)
+{
+    if (r->flags & R_ENDED)
+        return;
+    r->flags |= R_ENDED;
+    net->in_flight--;
+}
+
+static void forward(rt__req *r, const rt__event *e)
+{
+    if (!(r->flags & (R_ENDED | R_CLOSED)) && r->cb)
+        r->cb(r->ud, r, e);
+}
+
+/* END or ERROR: the request is over (no longer in flight) before the engine hears of it. */
+static void forward_end(rt__net *net, rt__req *r, const rt__event *e)
+{
+    int live = !(r->flags & (R_ENDED | R_CLOSED)) && r->cb;
+    req_ended(net, r);
+    if (live)
+        r->cb(r->ud, r, e);
+}
+
+static void forward_error(rt__net *net, rt__req *r, int code, const char *msg)
+{
+    rt__event e = {0};
+    e.type = RT__EV_ERROR;
+    e.code = code;
+    e.message = msg && *msg ? msg : rt_strerror(code);
+    forward_end(net, r, &e);
+}
+
+/* Loop thread: an error for r found outside any connection (a connection that cannot be
+   made). Delivered through the queue like every event, never from inside the caller. */
+void rt__req_fail_later(rt__net *net, rt__req *r, int code, const char *msg)
+{
+    rt__xev *ev = &r->fail_ev;
+    memset(ev, 0, sizeof *ev);
+    ev->type = XEV_ERROR;
+    ev->req = r;
+    ev->code = code;
+    ev->embedded = 1;
+    snprintf(ev->msg, sizeof ev->msg, "%s", msg);
+    __atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+    rt__net_post(net, ev);
+}
+
+int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
+{
+    *out = NULL;
+    int chunked = s->chunked && s->body;
+    rt_http1_request hr = {s->method, s->target, s->host_header, s->headers, s->num_headers,
+                           chunked ? -2 : s->body ? (int64_t)s->body_len : -1};
+    size_t head_len = rt_http1_request_size(&hr);
+    /* a small body travels in the head's block: one write instead of two */
+    size_t inline_body = s->body && s->body_len <= 16384 ? s->body_len : 0;
+    rt__req *r = head_len ? rt__calloc(1, sizeof *r) : NULL;
+    char *head = r ? rt__malloc(head_len + inline_body + 1) : NULL;
+    char *host = head ? rt__strdup(s->host) : NULL;
+    if (!host) {
+        rt__free(head);
+        rt__free(r);
+        if (s->body_owned)
+            rt__free((void *)s->body);
+        return head_len ? RT_ENOMEM : RT_EINVAL;
+    }
+    if (rt_http1_request_write(&hr, head, head_len + 1) != (ssize_t)head_len) {
+        rt__free(host);
+        rt__free(head);
+        rt__free(r);
+        if (s->body_owned)
+            rt__free((void *)s->body);
+        return RT_EINVAL;
+    }
+    r->net = net;
+    r->refs = 1;                           /* the engine's */
+    r->head = head;
+    r->head_len = head_len;
+    if (inline_body) {
+        memcpy(head + head_len, s->body, inline_body);
+        r->head_len += inline_body;
+        if (s->body_owned)
+            rt__free((void *)s->body);
+    } else if (s->body) {
+        r->body = s->body;
+        r->body_len = s->body_len;
+        r->body_owned = s->body_owned;
+    }
+    r->host = host;
+    r->port = s->port;
+    r->tls = (uint8_t)(s->tls != 0);
+    r->is_head = strcmp(s->method, "HEAD") == 0;
+    r->reuse = (uint8_t)(s->reuse != 0);
+    r->retry = (uint8_t)(s->retry != 0);
+    r->decode = (uint8_t)(s->decode != 0);
+    r->insecure = (uint8_t)(s->insecure != 0);
+    r->connect_ms = s->connect_timeout_ms;
+    r->headers_ms = s->headers_timeout_ms;
+    r->body_ms = s->body_timeout_ms;
+    r->limits = s->limits;
+    r->max_body = s->max_body_bytes;
+    r->trust = s->trust;
+    r->cb = s->cb;
+    r->ud = s->ud;
+    r->all_next = net->reqs;
+    if (net->reqs)
+        net->reqs->all_prev = r;
+    net->reqs = r;
+    net->in_flight++;
+    *out = r;
+    if (s->error < 0)
+        rt__req_fail_later(net, r, s->error, s->error_msg ? s->error_msg : rt_strerror(s->error));
+    else
+        rt__pool_submit(net, r);
+    return 0;
+}
+
+/* Take r off its connection (loop thread): the connection is closed and r gets nothing
+   more from it. The connection keeps its reference on r until it is closed (the carrier
+   may still be sending from r's bytes); what it posts for r meanwhile is dropped. */
+static void detach(rt__net *net, rt__req *r)
+{
+    rt_conn *c = r->conn;
+    if (!c)
+        return;
+    rt__conn_lock(c);
+    if (c->state != CS_CLOSED)
+        c->state = CS_CLOSE;
+    rt__conn_unlock(c);
+    if (c->lreq == r)
+        c->lreq = NULL;
+    r->conn = NULL;
+    rt__pool_slot_free(net, r);
+    rt__theap_remove(&net->deadlines, &c->dl);
+    c->phase = PH_NONE;
+    rt__net_carry(net, c);
+}
+
+void rt__req_cancel(rt__req *r)
+{
+    rt__net *net = r->net;
+    r->flags |= R_CLOSED;
+    if (!(r->flags & R_ENDED)) {
+        if (r->flags & R_WAITING) {
+            rt__req **pp = &net->wait_head, *prev = NULL;
+            while (*pp && *pp != r) {
+                prev = *pp;
+                pp = &(*pp)->wnext;
+            }
+            if (*pp) {
+                *pp = r->wnext;
+                if (net->wait_tail == r)
+                    net->wait_tail = prev;
+            }
+            r->flags &= ~(unsigned)R_WAITING;
+        }
+        detach(net, r);
+        req_ended(net, r);
+    } else if (r->conn && r->conn->lreq == r) {
+        detach(net, r);                    /* ended, its terminal event not yet seen */
+    }
+    rt__req_unref(r);
+}
+
+void rt__req_pause(rt__req *r, int paused)
+{
+    int was = __atomic_exchange_n(&r->paused, paused ? 1 : 0, __ATOMIC_ACQ_REL);
+    if (was == !!paused || !r->conn)
+        return;
+    rt_conn *c = r->conn;
+    if (!paused)
+        __atomic_store_n(&c->last_read_ms, rt__now_ms(), __ATOMIC_RELAXED);
+    rt__net_carry(r->net, c);
+}
+
+/* ---- deadlines ---- */
+
+static void disarm(rt__net *net, rt_conn *c)
+{
+    rt__theap_remove(&net->deadlines, &c->dl);
+}
+
+/* c's deadline becomes phase, ms from now (0 ms: none). */
+void rt__conn_arm(rt__net *net, rt_conn *c, int phase, uint32_t ms)
+{
+    disarm(net, c);
+    c->phase = phase;
+    if (!ms)
+        return;
+    c->dl.deadline = rt__now_ms() + ms;
+    c->dl.seq = 0;
+    if (rt__theap_push(&net->deadlines, &c->dl) < 0)
+        c->phase = PH_NONE;                /* out of memory: no deadline rather than none ever */
+}
+
+int64_t rt__net_next_timeout(rt__net *net)
+{
+    rt__timer_node *n = rt__theap_peek(&net->deadlines);
+    if (!n)
+        return -1;
+    uint64_t now = rt__now_ms();
+    return n->deadline <= now ? 0 : (int64_t)(n->deadline - now);
+}
+
+static void timed_out(rt__net *net, rt_conn *c)
+{
+    rt__req *r = c->lreq;
+    char msg[200];
+    int code;
+    if (c->phase == PH_IDLE || !r) {
+        rt__pool_close(net, c);
+        return;
+    }
+    if (c->phase == PH_BODY) {
+        /* the body deadline runs from the last byte read, which the carrier keeps moving,
+           and not at all while the engine holds the body paused */
+        uint64_t last = __atomic_load_n(&c->last_read_ms, __ATOMIC_RELAXED);
+        uint64_t now = rt__now_ms();
+        if (__atomic_load_n(&r->paused, __ATOMIC_ACQUIRE) || last + r->body_ms > now) {
+            uint64_t from = __atomic_load_n(&r->paused, __ATOMIC_ACQUIRE) ? now : last;
+            c->dl.deadline = from + r->body_ms;
+            if (rt__theap_push(&net->deadlines, &c->dl) < 0)
+                c->phase = PH_NONE;
+            return;
+        }
+        code = RT_EBODY_TIMEOUT;
+        snprintf(msg, sizeof msg, "%s:%u sent nothing for %u ms inside the body", r->host, r->port,
+                 r->body_ms);
+    } else if (c->phase == PH_CONNECT) {
+        code = RT_ETIMEDOUT;
+        snprintf(msg, sizeof msg, "connect %s:%u: timed out after %u ms", r->host, r->port,
+                 r->connect_ms);
+    } else if (r->tls && !__atomic_load_n(&c->hs_done, __ATOMIC_ACQUIRE)) {
+        code = RT_ETIMEDOUT;
+        snprintf(msg, sizeof msg, "TLS handshake with %s:%u: timed out after %u ms", r->host,
+                 r->port, r->headers_ms);
+    } else {
+        code = RT_EHEADERS_TIMEOUT;
+        snprintf(msg, sizeof msg, "no response head from %s:%u within %u ms", r->host, r->port,
+                 r->headers_ms);
+    }
+    c->phase = PH_NONE;
+    __atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+    detach(net, r);
+    forward_error(net, r, code, msg);
+    rt__req_unref(r);
+}
+
+static void run_deadlines(rt__net *net)
+{
+    uint64_t now = rt__now_ms();
+    rt__timer_node *n;
+    while ((n = rt__theap_peek(&net->deadlines)) != NULL && n->deadline <= now) {
+        rt__theap_pop(&net->deadlines);
+        rt_conn *c = (rt_conn *)((char *)n - offsetof(rt_conn, dl));
+        timed_out(net, c);
+    }
+}
+
+/* ---- handing connections to the backend ---- */
+
+void rt__net_carry(rt__net *net, rt_conn *c)
+{
+    rt__conn_lock(c);
+    int closed = c->state == CS_CLOSED;
+    rt__conn_unlock(c);
+    if (!closed)
+        rt__backend_carry(net->cfg.backend, net->cfg.bstate, c);
+}
+
+/* ---- dispatch ---- */
+
+static void ev_free(rt__xev *ev, int allocated)
+{
+    rt__chunk_unref(ev->chunk);
+    rt__free(ev->block);
+    rt__req_unref(ev->req);
+    if (allocated)
+        rt__free(ev);
+}
+
+static void on_terminal(rt__net *net, rt__xev *ev)
+{
+    rt_conn *c = ev->c;
+    rt__req *r = ev->req;
+    if (c && c->lreq == r) {
+        c->lreq = NULL;
+        disarm(net, c);
+        c->phase = PH_NONE;
+        r->conn = NULL;
+        rt__pool_slot_free(net, r);
+    }
+    if (ev->type == XEV_DONE) {
+        if (c)
+            rt__pool_done(net, c, ev->keep);
+        rt__event e = {0};
+        e.type = RT__EV_END;
+        forward_end(net, r, &e);
+        return;
+    }
+    /* a pooled connection that turned out closed before answering: once more, on a new one */
+    if (ev->stale && r->retry && !(r->flags & (R_RETRIED | R_ENDED | R_CLOSED)) &&
+        !net->shutting_down) {
+        r->flags |= R_RETRIED;
+        rt__pool_submit(net, r);
+        return;
+    }
+    forward_error(net, r, ev->code, ev->msg);
+}
+
+static void handle(rt__net *net, rt__xev *ev)
+{
+    rt__xev local;
+    if (ev->embedded && ev->type != XEV_CLOSED) {
+        /* a connection's terminal event: free for its next exchange from here on */
+        local = *ev;
+        ev->req = NULL;
+        ev->chunk = NULL;
+        ev->block = NULL;
+        local.embedded = 0;
+        local.next = NULL;
+        ev = &local;
+    }
+    rt_conn *c = ev->c;
+    rt__req *r = ev->req;
+    switch (ev->type) {
+    case XEV_CONNECTED:
+        if (c->lreq && c->phase == PH_CONNECT)
+            rt__conn_arm(net, c, PH_HEADERS, c->lreq->headers_ms);
+        break;
+    case XEV_SENT:
+        if (c->lreq == r && c->phase == PH_HEADERS)
+            rt__conn_arm(net, c, PH_HEADERS, r->headers_ms);
+        break;
+    case XEV_HEAD: {
+        if (c->lreq == r) {
+            __atomic_store_n(&c->last_read_ms, rt__now_ms(), __ATOMIC_RELAXED);
+            rt__conn_arm(net, c, PH_BODY, r->body_ms);
+        }
+        rt__event e = {0};
+        e.type = RT__EV_HEAD;
+        e.status = ev->status;
+        e.minor_version = ev->minor_version;
+        e.reason = ev->reason;
+        e.reason_len = ev->reason_len;
+        e.headers = ev->headers;
+        e.num_headers = ev->num_headers;
+        forward(r, &e);
+        break;
+    }
+    case XEV_DATA: {
+        __atomic_sub_fetch(&r->queued, ev->len, __ATOMIC_SEQ_CST);
+        if (c && __atomic_load_n(&c->throttled, __ATOMIC_SEQ_CST) &&
+            __atomic_load_n(&r->queued, __ATOMIC_SEQ_CST) <= RT__MAX_QUEUED / 2 &&
+            __atomic_exchange_n(&c->throttled, 0, __ATOMIC_SEQ_CST) && c->lreq == r)
+            rt__net_carry(net, c);
+        rt__event e = {0};
+        e.type = RT__EV_DATA;
+        e.data = ev->data;
+        e.len = ev->len;
+        forward(r, &e);
+        break;
+    }
+    case XEV_DONE:
+    case XEV_ERROR:
+        on_terminal(net, ev);
+        break;
+    case XEV_CLOSED:
+        rt__pool_forget(net, c);           /* frees c, and ev with it */
+        return;
+    }
+    ev_free(ev, ev != &local);
+}
+
+void rt__net_dispatch(rt__net *net)
+{
+    if (net->dispatching)
+        return;                            /* a callback's own loop turn: the outer one goes on */
+    net->dispatching = 1;
+    run_deadlines(net);
+    rt__xev *ev = take_events(net);
+    while (ev) {
+        rt__xev *next = ev->next;          /* handle() may free ev */
+        handle(net, ev);
+        ev = next;
+    }
+    net->dispatching = 0;
+}
+
+/* ---- the client ---- */
+
+int rt__net_new(const rt__net_config *cfg, rt__net **out)
+{
+    *out = NULL;
+    rt__net *net = rt__calloc(1, sizeof *net);
+    if (!net)
+        return RT_ENOMEM;
+    net->cfg = *cfg;
+    net->threaded = (cfg->backend->caps & RT_BACKEND_CAP_THREADED) != 0;
+    net->conn_data_off = rt__conn_data_offset();
+    pthread_mutex_init(&net->mu, NULL);
+    rt__chunk_pool_init(&net->chunks);
+    net->sessions = rt_tls_sessions_new();  /* NULL: simply no resumption */
+    *out = net;
+    return 0;
+}
+
+/* Requests in flight, events to deliver, or connections on their way out (closed soon:
+   a runtime that stops now would hold them until rt_free). Idle pooled ones do not count. */
+int rt__net_alive(rt__net *net)
+{
+    return net && (net->in_flight > 0 || rt__net_ready(net) || net->nconns > net->nidle);
+}
+
+uint64_t rt__net_in_flight(rt__net *net)
+{
+    return net ? net->in_flight : 0;
+}
+
+void rt__net_shutdown(rt__net *net)
+{
+    if (!net)
+        return;
+    net->shutting_down = 1;
+    for (rt__req *r = net->reqs; r; r = r->all_next) {
+        r->flags |= R_CLOSED;
+        if (r->flags & R_WAITING) {
+            r->flags &= ~(unsigned)R_WAITING;
+            r->wnext = NULL;
+        }
+        if (r->conn)
+            detach(net, r);
+        req_ended(net, r);
+    }
+    net->wait_head = net->wait_tail = NULL;
+    for (rt_conn *c = net->conns; c; c = c->all_next)
+        rt__pool_close(net, c);
+    /* the backend closes them and says so; give it a little while (a worker may be in a
+       blocking call: the backend bounds those) */
+    uint64_t until = rt__now_ms() + 5000;
+    while (net->nconns > 0 && rt__now_ms() < until) {
+        rt__backend_wait(net->cfg.backend, net->cfg.bstate, 10);
+        rt__net_dispatch(net);
+    }
+}
+
+void rt__net_free(rt__net *net)
+{
+    if (!net)
+        return;
+    rt__net_dispatch(net);                 /* closes the backend reported while it went */
+    for (rt__xev *ev = take_events(net), *next; ev; ev = next) {
+        next = ev->next;
+        if (ev->type != XEV_CLOSED)
+            ev_free(ev, !ev->embedded);
+    }
+    rt__pool_free(net);                    /* connections the backend never closed */
+    while (net->reqs) {
+        rt__req *r = net->reqs;
+        r->refs = 1;
+        rt__req_unref(r);
+    }
+    rt__theap_free(&net->deadlines);
+    rt_tls_sessions_free(net->sessions);
+    rt__chunk_pool_free(&net->chunks);
+    pthread_mutex_destroy(&net->mu);
+    rt__free(net);
+}

@@ -1,0 +1,488 @@
+/*
+ * exchange.c - one HTTP/1.1 exchange on a connection's plaintext, written once for every
+ * backend and thread: the request bytes to send (in place), the response head accumulated
+ * and parsed by the codec (lib/net/http1.c) within its limits, the body de-chunked, decoded
+ * (Content-Encoding) and bounded (the decoded size limit), the keep-alive decision, and the
+ * events the loop thread gets: HEAD, DATA*, then the terminal DONE or ERROR (c->term_ev, never
+ * allocated, so an exchange always ends). Runs on the thread that carries the connection,
+ * under c->mu (lib/net/conn.c calls it).
+ *
+ * Ownership: the incomplete head (c->head) and the decoder are the connection's; a HEAD event
+ * owns one block with the header array and every byte it points at; a DATA event holds a
+ * reference to the chunk its bytes are in (small runs are copied into a chunk of their own,
+ * so a 13-byte body does not pin a 64 KiB read buffer while it waits to be read).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "client_int.h"
+
+#define SMALL_RUN 8192                     /* body runs below this are copied, not pinned */
+
+/* ---- events ---- */
+
+static rt__xev *new_ev(rt_conn *c, int type)
+{
+    rt__xev *ev = rt__xev_new(type, c);
+    if (ev) {
+        ev->req = c->req;
+        __atomic_add_fetch(&c->req->refs, 1, __ATOMIC_RELAXED);
+    }
+    return ev;
+}
+
+/* The exchange ends: the terminal event takes the connection's reference on the request. */
+static void end_exchange(rt_conn *c, rt__xev *ev)
+{
+    ev->req = c->req;
+    c->req = NULL;
+    rt__net_post(c->net, ev);
+}
+
+void rt__x_fail(rt_conn *c, int code, const char *fmt, ...)
+{
+    if (c->req) {
+        rt__xev *ev = &c->term_ev;
+        ev->type = XEV_ERROR;
+        ev->code = code;
+        ev->stale = c->reused && !c->got_bytes;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ev->msg, sizeof ev->msg, fmt, ap);
+        va_end(ap);
+        end_exchange(c, ev);
+    }
+    rt__x_release(c);
+    c->state = CS_CLOSE;
+}
+
+/* ---- decoding (gzip, x-gzip, deflate; other codings pass through, as undici does) ---- */
+
+typedef struct zdec {
+    z_stream z;
+    int sniff;                             /* "deflate": zlib-wrapped or raw, decided on the
+                                              first byte */
+} zdec;
+
+static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
+{
+    (void)opaque;
+    return rt__calloc(n, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    rt__free(p);
+}
+
+static void dec_free(rt_conn *c)
+{
+    zdec *d = c->dec;
+    if (d) {
+        inflateEnd(&d->z);
+        rt__free(d);
+        c->dec = NULL;
+    }
+}
+
+static int dec_start(rt_conn *c, const char *v, size_t n)
+{
+    int bits;
+    if ((n == 4 && strncasecmp(v, "gzip", 4) == 0) || (n == 6 && strncasecmp(v, "x-gzip", 6) == 0))
+        bits = 16 + MAX_WBITS;
+    else if (n == 7 && strncasecmp(v, "deflate", 7) == 0)
+        bits = MAX_WBITS;
+    else
+        return 0;
+    zdec *d = rt__calloc(1, sizeof *d);
+    if (!d)
+        return RT_ENOMEM;
+    d->z.zalloc = z_alloc;
+    d->z.zfree = z_free;
+    if (inflateInit2(&d->z, bits) != Z_OK) {
+        rt__free(d);
+        return RT_ENOMEM;
+    }
+    d->sniff = bits == MAX_WBITS;
+    c->dec = d;
+    return 0;
+}
+
+/* ---- body bytes to the loop thread ---- */
+
+/* Post body bytes p[0..n) that lie in chunk (or, chunk NULL, anywhere: copied). 0, or a code
+   after the exchange failed. */
+static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
+{
+    rt__req *r = c->req;
+    c->body_bytes += n;
+    if (r->max_body && c->body_bytes > r->max_body) {
+        rt__x_fail(c, RT_EBODY_TOO_LARGE, "response body exceeds the limit of %llu bytes",
+                   (unsigned long long)r->max_body);
+        return RT_EBODY_TOO_LARGE;
+    }
+    rt__xev *ev = new_ev(c, XEV_DATA);
+    rt__chunk *own = NULL;
+    if (ev && (!chunk || n < SMALL_RUN)) {
+        own = rt__chunk_new(&c->net->chunks, n);
+        if (own) {
+            memcpy(own->data, p, n);
+            own->len = n;
+            chunk = own;
+            p = own->data;
+        }
+    } else if (ev) {
+        rt__chunk_ref(chunk);
+    }
+    if (!ev || !chunk) {
+        if (ev) {
+            rt__req_unref(ev->req);        /* loop thread only in general, but this request is
+                                              still referenced by the connection: no free */
+            ev->req = NULL;
+            rt__free(ev);
+        }
+        rt__x_fail(c, RT_ENOMEM, "out of memory");
+        return RT_ENOMEM;
+    }
+    ev->chunk = chunk;
+    ev->data = p;
+    ev->len = n;
+    __atomic_add_fetch(&r->queued, n, __ATOMIC_RELAXED);
+    rt__net_post(c->net, ev);
+    return 0;
+}
+
+/* Body bytes as the codec gave them: decoded first when a coding is on. */
+static int body_run(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
+{
+    zdec *d = c->dec;
+    if (!d)
+        return emit(c, chunk, p, n);
+    if (d->sniff && n > 0) {
+        /* "deflate" is meant to be zlib-wrapped, but raw deflate is common: sniff it */
+        d->sniff = 0;
+        if ((p[0] & 0x0f) != 8 || ((p[0] << 8) | (n > 1 ? p[1] : 0)) % 31 != 0) {
+            inflateEnd(&d->z);
+            memset(&d->z, 0, sizeof d->z);
+            d->z.zalloc = z_alloc;
+            d->z.zfree = z_free;
+            if (inflateInit2(&d->z, -MAX_WBITS) != Z_OK) {
+                rt__x_fail(c, RT_ENOMEM, "out of memory");
+                return RT_ENOMEM;
+            }
+        }
+    }
+    d->z.next_in = (Bytef *)p;
+    d->z.avail_in = (uInt)n;
+    while (d->z.avail_in > 0) {
+        rt__chunk *out = rt__chunk_new(&c->net->chunks, RT__CHUNK_SIZE);
+        if (!out) {
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+            return RT_ENOMEM;
+        }
+        d->z.next_out = out->data;
+        d->z.avail_out = (uInt)out->cap;
+        int zr = inflate(&d->z, Z_NO_FLUSH);
+        out->len = out->cap - d->z.avail_out;
+        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+            rt__chunk_unref(out);
+            rt__x_fail(c, RT_EDECOMPRESS, "content decoding failed: %s",
+                       d->z.msg ? d->z.msg : "invalid data");
+            return RT_EDECOMPRESS;
+        }
+        int r = out->len ? emit(c, out, out->data, out->len) : 0;
+        rt__chunk_unref(out);
+        if (r < 0)
+            return r;
+        if (zr == Z_STREAM_END) {
+            if (d->z.avail_in > 0 && inflateReset(&d->z) == Z_OK)
+                continue;                  /* concatenated gzip members */
+            break;
+        }
+        if (zr == Z_BUF_ERROR && d->z.avail_out != 0)
+            break;
+    }
+    return 0;
+}
+
+/* ---- the end of an exchange ---- */
+
+/* The response is complete; leftover: bytes past its end in the same read. */
+static void finish(rt_conn *c, size_t leftover)
+{
+    rt__req *r = c->req;
+    /* an answer can come before the whole request went out (a 413 for an upload): such a
+       connection is never reused; nor one with bytes past the response */
+    int keep = c->p.keepalive && leftover == 0 && r->reuse && c->sent_all;
+    if (c->tls) {
+        size_t more = 0;
+        rt_tls_app_in(c->tls, &more);
+        keep = keep && more == 0 && !rt_tls_sending(c->tls) && !c->wbuf &&
+               !(c->plain && c->plain->len);
+        rt_tls_conn_save(c->tls, c->net->sessions, c->key);
+    }
+    rt__xev *ev = &c->term_ev;
+    ev->type = XEV_DONE;
+    ev->keep = keep;
+    end_exchange(c, ev);
+    rt__x_release(c);
+    if (!keep)
+        c->state = CS_CLOSE;
+}
+
+void rt__x_eof(rt_conn *c, int tls_clean)
+{
+    (void)tls_clean;
+    if (!c->req) {
+        c->state = CS_CLOSE;
+        return;
+    }
+    int code = rt_http1_on_eof(&c->p);
+    if (code == 0 && c->head_done) {
+        if (c->dec) {
+            zdec *d = c->dec;
+            (void)d;                       /* a truncated coded stream still ends here, as
+                                              undici does: the framing said it is complete */
+        }
+        c->p.keepalive = 0;
+        finish(c, 0);
+        return;
+    }
+    rt__x_fail(c, code ? code : RT_ECLOSED, "%s:%u closed the connection %s", c->host, c->port,
+               c->head_done ? "before the body ended" : "before the response head");
+}
+
+/* ---- the response body ---- */
+
+static void body_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len && !c->p.done) {
+        const char *d;
+        size_t dl;
+        ssize_t n = rt_http1_parse_body(&c->p, (const char *)data + pos, len - pos, &d, &dl);
+        if (n < 0) {
+            rt__x_fail(c, (int)n, "bad response body from %s:%u: %s", c->host, c->port,
+                       rt_strerror((int)n));
+            return;
+        }
+        pos += (size_t)n;
+        if (dl && body_run(c, chunk, (const uint8_t *)d, dl) < 0)
+            return;
+        if (n == 0)
+            break;
+    }
+    if (c->p.done)
+        finish(c, len - pos);
+}
+
+/* ---- the response head ---- */
+
+/* A HEAD event owning a copy of the head's fields. */
+static rt__xev *head_event(rt_conn *c, const rt_http1_response *resp, const rt_http1_header *h,
+                           size_t nh)
+{
+    size_t bytes = resp->reason_len;
+    for (size_t i = 0; i < nh; i++)
+        bytes += h[i].name_len + h[i].value_len;
+    rt__xev *ev = new_ev(c, XEV_HEAD);
+    if (!ev)
+        return NULL;
+    char *block = rt__malloc(nh * sizeof *h + bytes + 1);
+    if (!block) {
+        __atomic_sub_fetch(&ev->req->refs, 1, __ATOMIC_RELAXED);   /* the connection holds one */
+        rt__free(ev);
+        return NULL;
+    }
+    rt_http1_header *copy = (rt_http1_header *)block;
+    char *p = block + nh * sizeof *h;
+    for (size_t i = 0; i < nh; i++) {
+        memcpy(p, h[i].name, h[i].name_len);
+        copy[i].name = p;
+        copy[i].name_len = h[i].name_len;
+        p += h[i].name_len;
+        memcpy(p, h[i].value, h[i].value_len);
+        copy[i].value = p;
+        copy[i].value_len = h[i].value_len;
+        p += h[i].value_len;
+    }
+    memcpy(p, resp->reason, resp->reason_len);
+    ev->block = block;
+    ev->headers = copy;
+    ev->num_headers = nh;
+    ev->status = resp->status;
+    ev->minor_version = resp->minor_version;
+    ev->reason = p;
+    ev->reason_len = resp->reason_len;
+    return ev;
+}
+
+/* Append to the incomplete head. 0 or RT_ENOMEM. */
+static int head_keep(rt_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->head_len + len > c->head_cap) {
+        size_t cap = c->head_cap ? c->head_cap : 4096;
+        while (cap < c->head_len + len)
+            cap *= 2;
+        char *nb = rt__realloc(c->head, cap);
+        if (!nb)
+            return RT_ENOMEM;
+        c->head = nb;
+        c->head_cap = cap;
+    }
+    memcpy(c->head + c->head_len, data, len);
+    c->head_len += len;
+    return 0;
+}
+
+static void head_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t len)
+{
+    const char *buf = (const char *)data;
+    size_t blen = len;
+    int kept = c->head_len > 0;
+    if (kept) {                            /* continue an incomplete head */
+        if (head_keep(c, data, len) < 0) {
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+            return;
+        }
+        buf = c->head;
+        blen = c->head_len;
+    }
+    rt_http1_response resp;
+    rt_http1_header small[64], *hdrs = small;
+    size_t nh = 64;
+    int h = rt_http1_parse_head(&c->p, buf, blen, &resp, small, &nh);
+    if (h == RT_HTTP1_MORE_HEADERS) {
+        hdrs = rt__malloc(nh * sizeof *hdrs);
+        if (!hdrs) {
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+            return;
+        }
+        h = rt_http1_parse_head(&c->p, buf, blen, &resp, hdrs, &nh);
+    }
+    if (h == RT_HTTP1_INCOMPLETE) {
+        if (!kept && head_keep(c, data, len) < 0)
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+        return;
+    }
+    if (h < 0) {
+        if (hdrs != small)
+            rt__free(hdrs);
+        rt__x_fail(c, h, "bad response from %s:%u: %s", c->host, c->port, rt_strerror(h));
+        return;
+    }
+    if (c->req->decode) {
+        for (size_t i = 0; i < nh; i++)
+            if (hdrs[i].name_len == 16 && strncasecmp(hdrs[i].name, "content-encoding", 16) == 0 &&
+                dec_start(c, hdrs[i].value, hdrs[i].value_len) < 0) {
+                if (hdrs != small)
+                    rt__free(hdrs);
+                rt__x_fail(c, RT_ENOMEM, "out of memory");
+                return;
+            }
+    }
+    rt__xev *ev = head_event(c, &resp, hdrs, nh);
+    if (hdrs != small)
+        rt__free(hdrs);
+    if (!ev) {
+        rt__x_fail(c, RT_ENOMEM, "out of memory");
+        return;
+    }
+    c->head_done = 1;
+    rt__net_post(c->net, ev);
+    /* body bytes that came with the head (from the kept copy, or in place) */
+    if (kept) {
+        char *own = c->head;
+        size_t olen = c->head_len;
+        c->head = NULL;
+        c->head_len = c->head_cap = 0;
+        body_bytes(c, NULL, (const uint8_t *)own + h, olen - (size_t)h);
+        rt__free(own);
+    } else {
+        body_bytes(c, chunk, data + h, len - (size_t)h);
+    }
+}
+
+/* ---- what conn.c calls ---- */
+
+void rt__x_reset(rt_conn *c)
+{
+    rt__req *r = c->req;
+    rt__x_release(c);
+    rt_http1_parser_init(&c->p, r->is_head, &r->limits);
+    c->send_off = 0;
+    c->sent_all = 0;
+    c->got_bytes = 0;
+    c->head_done = 0;
+    c->tls_flushed = 0;
+    c->body_bytes = 0;
+}
+
+void rt__x_release(rt_conn *c)
+{
+    dec_free(c);
+    rt__free(c->head);
+    c->head = NULL;
+    c->head_len = c->head_cap = 0;
+}
+
+void rt__x_input(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t len)
+{
+    if (!len || c->state != CS_OPEN)
+        return;
+    if (!c->req) {                         /* bytes on an idle connection: not reusable */
+        c->state = CS_CLOSE;
+        return;
+    }
+    c->got_bytes = 1;
+    if (c->head_done)
+        body_bytes(c, chunk, data, len);
+    else
+        head_bytes(c, chunk, data, len);
+}
+
+size_t rt__x_output(rt_conn *c, const uint8_t **p)
+{
+    rt__req *r = c->req;
+    if (!r || c->sent_all)
+        return 0;
+    if (c->send_off < r->head_len) {
+        *p = (const uint8_t *)r->head + c->send_off;
+        return r->head_len - c->send_off;
+    }
+    size_t at = c->send_off - r->head_len;
+    *p = r->body + at;
+    return r->body_len - at;
+}
+
+void rt__x_sent(rt_conn *c, size_t n)
+{
+    rt__req *r = c->req;
+    if (!r || c->sent_all)
+        return;
+    c->send_off += n;
+    if (c->send_off >= r->head_len + r->body_len) {
+        c->sent_all = 1;
+        rt__xev *ev = new_ev(c, XEV_SENT);
+        if (ev)
+            rt__net_post(c->net, ev);      /* lost: the earlier headers deadline stays */
+    }
+}
+
+int rt__x_read_wanted(rt_conn *c)
+{
+    rt__req *r = c->req;
+    if (!r || !c->head_done)
+        return 1;
+    if (__atomic_load_n(&r->paused, __ATOMIC_ACQUIRE))
+        return 0;
+    if (__atomic_load_n(&r->queued, __ATOMIC_ACQUIRE) <= RT__MAX_QUEUED)
+        return 1;
+    /* the loop thread has not caught up: stop, and be carried again when it has (it looks
+       at throttled after taking bytes off queued; set it before looking again) */
+    __atomic_store_n(&c->throttled, 1, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&r->queued, __ATOMIC_SEQ_CST) <= RT__MAX_QUEUED;
+}

@@ -1,0 +1,238 @@
+/*
+ * pool.c - connections per origin (loop thread): which connection a request runs on (a
+ * pooled keep-alive one, or a new one), the connection limits (per runtime and per origin:
+ * beyond them requests wait, oldest first, instead of failing), the idle pool and its
+ * expiry, and the end of every connection. Decided once here for every backend.
+ *
+ * Ownership: rt__net owns the origin records (a short list: few origins are live at once)
+ * and every connection until rt__pool_forget; an origin's idle list links connections it
+ * does not own separately.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client_int.h"
+
+static rt__origin *origin_get(rt__net *net, const rt__req *r)
+{
+    char key[320];
+    snprintf(key, sizeof key, "%s://%s:%u", r->tls ? "https" : "http", r->host, r->port);
+    for (rt__origin *o = net->origins; o; o = o->next)
+        if (strcmp(o->key, key) == 0)
+            return o;
+    rt__origin *o = rt__calloc(1, sizeof *o);
+    if (!o || !(o->key = rt__strdup(key))) {
+        rt__free(o);
+        return NULL;
+    }
+    o->next = net->origins;
+    net->origins = o;
+    return o;
+}
+
+static int slot_free(rt__net *net, const rt__origin *o)
+{
+    if (net->cfg.max_connections && net->active >= net->cfg.max_connections)
+        return 0;
+    return !net->cfg.max_connections_per_origin || o->active < net->cfg.max_connections_per_origin;
+}
+
+static void unlink_idle(rt_conn *c)
+{
+    if (!c->idle)
+        return;
+    for (rt_conn **pp = &c->org->idle; *pp; pp = &(*pp)->idle_next)
+        if (*pp == c) {
+            *pp = c->idle_next;
+            break;
+        }
+    c->idle = 0;
+    c->idle_next = NULL;
+    c->net->nidle--;
+}
+
+/* The most recently pooled connection of o that is still open, attached to r; NULL if none.
+   One that closed meanwhile is skipped (its close is on its way). */
+static rt_conn *take_idle(rt__net *net, rt__origin *o, rt__req *r)
+{
+    while (o->idle) {
+        rt_conn *c = o->idle;
+        unlink_idle(c);
+        rt__theap_remove(&net->deadlines, &c->dl);
+        c->phase = PH_NONE;
+        rt__conn_lock(c);
+        int ok = c->state == CS_OPEN && !c->req;
+        if (ok) {
+            rt__conn_attach(c, r);
+            c->reused = 1;
+        }
+        rt__conn_unlock(c);
+        if (ok)
+            return c;
+    }
+    return NULL;
+}
+
+static void start(rt__net *net, rt__req *r)
+{
+    rt__origin *o = r->org;
+    o->active++;
+    net->active++;
+    r->has_slot = 1;
+    r->flags |= R_STARTED;
+    rt_conn *c = r->reuse && !(r->flags & R_RETRIED) ? take_idle(net, o, r) : NULL;
+    if (c) {
+        c->lreq = r;
+        r->conn = c;
+        rt__conn_arm(net, c, PH_HEADERS, r->headers_ms);
+        rt__net_carry(net, c);
+        return;
+    }
+    c = rt__conn_new(net, r->host, r->port, r->tls, o->key);
+    if (!c) {
+        rt__pool_slot_free(net, r);
+        rt__req_fail_later(net, r, RT_ENOMEM, "out of memory");
+        return;
+    }
+    c->org = o;
+    c->all_next = net->conns;
+    if (net->conns)
+        net->conns->all_prev = c;
+    net->conns = c;
+    net->nconns++;
+    rt__conn_attach(c, r);                 /* not carried yet: no lock needed */
+    c->lreq = r;
+    r->conn = c;
+    rt__conn_arm(net, c, PH_CONNECT, r->connect_ms);
+    rt__net_carry(net, c);
+}
+
+void rt__pool_submit(rt__net *net, rt__req *r)
+{
+    if (!r->org && !(r->org = origin_get(net, r))) {
+        rt__req_fail_later(net, r, RT_ENOMEM, "out of memory");
+        return;
+    }
+    if (!slot_free(net, r->org) || net->wait_head) {
+        r->flags |= R_WAITING;             /* over a connection limit: wait, do not fail */
+        r->wnext = NULL;
+        if (net->wait_tail)
+            net->wait_tail->wnext = r;
+        else
+            net->wait_head = r;
+        net->wait_tail = r;
+        if (net->wait_head == r && slot_free(net, r->org))
+            rt__pool_start_waiting(net);
+        return;
+    }
+    start(net, r);
+}
+
+void rt__pool_start_waiting(rt__net *net)
+{
+    rt__req **pp = &net->wait_head, *prev = NULL;
+    while (*pp && !net->shutting_down) {
+        rt__req *r = *pp;
+        if (!slot_free(net, r->org)) {
+            if (net->cfg.max_connections && net->active >= net->cfg.max_connections)
+                break;                     /* nothing else fits either */
+            prev = r;
+            pp = &r->wnext;
+            continue;
+        }
+        *pp = r->wnext;
+        if (net->wait_tail == r)
+            net->wait_tail = prev;
+        r->wnext = NULL;
+        r->flags &= ~(unsigned)R_WAITING;
+        start(net, r);
+    }
+}
+
+void rt__pool_slot_free(rt__net *net, rt__req *r)
+{
+    if (!r->has_slot)
+        return;
+    r->has_slot = 0;
+    r->org->active--;
+    net->active--;
+    if (net->wait_head)
+        rt__pool_start_waiting(net);
+}
+
+void rt__pool_done(rt__net *net, rt_conn *c, int keep)
+{
+    rt__conn_lock(c);
+    int open = c->state == CS_OPEN && !c->req;
+    rt__conn_unlock(c);
+    if (!keep || !open || net->shutting_down || c->lreq) {
+        if (open && !c->lreq)
+            rt__pool_close(net, c);
+        return;
+    }
+    c->idle = 1;
+    c->idle_next = c->org->idle;
+    c->org->idle = c;
+    net->nidle++;
+    rt__conn_arm(net, c, PH_IDLE, net->cfg.keepalive_idle_ms);
+    rt__net_carry(net, c);                 /* idle: an event-driven backend watches for a close */
+}
+
+void rt__pool_close(rt__net *net, rt_conn *c)
+{
+    unlink_idle(c);
+    rt__theap_remove(&net->deadlines, &c->dl);
+    c->phase = PH_NONE;
+    rt__conn_lock(c);
+    int carry = c->state != CS_CLOSED;
+    if (carry)
+        c->state = CS_CLOSE;
+    rt__conn_unlock(c);
+    if (carry)
+        rt__net_carry(net, c);
+}
+
+void rt__pool_forget(rt__net *net, rt_conn *c)
+{
+    unlink_idle(c);
+    rt__theap_remove(&net->deadlines, &c->dl);
+    if (c->lreq) {                         /* closed under a request with no word on it (a
+                                              backend that closed unasked): it fails */
+        rt__req *r = c->lreq;
+        c->lreq = NULL;
+        r->conn = NULL;
+        rt__pool_slot_free(net, r);
+        if (!(r->flags & R_ENDED))
+            rt__req_fail_later(net, r, RT_ECLOSED, "the connection closed under the request");
+    }
+    if (c->all_prev)
+        c->all_prev->all_next = c->all_next;
+    else
+        net->conns = c->all_next;
+    if (c->all_next)
+        c->all_next->all_prev = c->all_prev;
+    net->nconns--;
+    rt__req_unref(c->req);                 /* still attached: the carrier never ended it */
+    c->req = NULL;
+    rt__conn_free(c);
+}
+
+void rt__pool_free(rt__net *net)
+{
+    while (net->conns) {
+        rt_conn *c = net->conns;
+        net->conns = c->all_next;
+        if (net->conns)
+            net->conns->all_prev = NULL;
+        rt__req_unref(c->req);
+        c->req = NULL;
+        rt__conn_free(c);
+    }
+    net->nconns = 0;
+    while (net->origins) {
+        rt__origin *o = net->origins;
+        net->origins = o->next;
+        rt__free(o->key);
+        rt__free(o);
+    }
+}
