@@ -321,31 +321,50 @@ def callgrind_totals(path):
     return None
 
 
+COMPONENTS = ["Duktape", "runtime C", "libc", "other"]
+
+
+def component(path, obj):
+    """Which part of the program a function belongs to, from its source path and object:
+    Duktape (duk_*.c), our C (lib/, backends/, cli/), libc (and the dynamic loader), or other
+    (libuv, BearSSL, zlib: linked in statically, no source path of ours)."""
+    base = os.path.basename(path)
+    if base.startswith("duk_") or base == "duktape.c":
+        return "Duktape"
+    if re.match(r"^(\./)?(lib|backends|cli)/", path):
+        return "runtime C"
+    if re.match(r"^(libc|ld-linux|libm)[.-]", os.path.basename(obj)):
+        return "libc"
+    return "other"
+
+
 def callgrind_functions(path):
-    """{function: self Ir} from callgrind_annotate's function table (every function:
-    --threshold=100; no source annotation). The name is "function (file)", directories and
-    the object file dropped."""
+    """({function: self Ir}, {component: self Ir}) from callgrind_annotate's function table
+    (every function: --threshold=100; no source annotation). The name is "function (file)",
+    directories and the object file dropped."""
     r = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no", "--inclusive=no", path],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=300)
-    fns, state = {}, 0          # 0: before the table, 1: its header rule, 2: in it
+    fns, comps, state = {}, {}, 0       # state 0: before the table, 1: its header rule, 2: in it
     for line in r.stdout.splitlines():
         if state == 0:
             if "file:function" in line:
                 state = 1
             continue
         if state == 1:
-            state = 2             # the dashed rule under the header
+            state = 2                    # the dashed rule under the header
             continue
         if not line.strip() or line.startswith("--"):
             break
-        m = re.match(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(.+?)(?:\s+\[[^\]]*\])?\s*$", line)
+        m = re.match(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(.+?)(?:\s+\[([^\]]*)\])?\s*$", line)
         if not m:
             continue
-        where = m.group(2)
+        ir, where, obj = int(m.group(1).replace(",", "")), m.group(2), m.group(3) or ""
         fname, _, fn = where.partition(":")
         key = "%s (%s)" % (fn, os.path.basename(fname)) if fn else where
-        fns[key] = fns.get(key, 0) + int(m.group(1).replace(",", ""))
-    return fns
+        fns[key] = fns.get(key, 0) + ir
+        comp = component(fname, obj)
+        comps[comp] = comps.get(comp, 0) + ir
+    return fns, comps
 
 
 # ---- the suite ------------------------------------------------------------------------------
@@ -749,7 +768,7 @@ class Suite:
             self.skipped[("instructions", c)] = "skipped: instruction counts are for the libuv build (node JITs, the rest are baselines)"
 
         def pair(cmds, label):
-            totals, fns = [], []
+            totals, fns, comps = [], [], []
             for i, cmd in enumerate(cmds):
                 out = os.path.join(self.tmp, "callgrind.%d.out" % i)
                 r = measure(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd,
@@ -761,9 +780,18 @@ class Suite:
                 if j.get("failed"):
                     return None, None, "%s: %d requests failed: %s" % (label, j["failed"], j.get("error"))
                 totals.append(t)
-                fns.append(callgrind_functions(out))
+                f, c = callgrind_functions(out)
+                fns.append(f)
+                comps.append(c)
             per_fn = {k: fns[1].get(k, 0) - fns[0].get(k, 0) for k in set(fns[0]) | set(fns[1])}
+            self.last_components = {k: comps[1].get(k, 0) - comps[0].get(k, 0) for k in COMPONENTS}
             return totals, per_fn, ""
+
+        def store(key, per_fn, dn, total):
+            ex = self.extra
+            ex.setdefault("instructions_top", {})[key] = top(per_fn, dn, total)
+            ex.setdefault("instructions_components", {})[key] = [
+                [k, v / float(dn), 100.0 * v / total if total else 0] for k, v in self.last_components.items()]
 
         def top(per_fn, dn, total):
             rows = sorted(per_fn.items(), key=lambda kv: -kv[1])[:15]
@@ -781,9 +809,11 @@ class Suite:
             if not totals:
                 return {}, False, err
             d = totals[1] - totals[0]
-            self.extra.setdefault("instructions_top", {})["keepalive/" + proto] = top(per_fn, n2 - n1, d)
+            store("keepalive/" + proto, per_fn, n2 - n1, d)
             log("  %s keep-alive, 16 connections: %.0f instructions per request (%d and %d requests: %d and %d)"
                 % (proto.upper(), d / float(n2 - n1), n1, n2, totals[0], totals[1]))
+            for name, per, share in self.extra["instructions_top"]["keepalive/" + proto][:8]:
+                log("    %9.0f  %4.1f %%  %s" % (per, share, name))
             return {"ir_per_op": d / float(n2 - n1), "ir_n1": totals[0], "ir_n2": totals[1]}, d > 0, ""
 
         def fn_probe(c, proto, probe):
@@ -796,7 +826,7 @@ class Suite:
                 return {}, False, err
             per = 1000 if probe == "all-1000" else 1          # per element, as in the timed probe
             d = totals[1] - totals[0]
-            self.extra.setdefault("instructions_top", {})["%s/%s" % (probe, c)] = top(per_fn, (k2 - k1) * per, d)
+            store("%s/%s" % (probe, c), per_fn, (k2 - k1) * per, d)
             log("  %s on %s: %.0f instructions per op" % (probe, c, d / float((k2 - k1) * per)))
             return {"ir_per_op": d / float((k2 - k1) * per), "ir_n1": totals[0], "ir_n2": totals[1]}, d > 0, ""
 

@@ -253,7 +253,8 @@ def instructions_section(groups, meta):
            "requests, then %d (first run) or %d (second run). Probes: the harness's count mode "
            "(`SCRIPT count N WARM`), N and 2N iterations after the same warm-up. Top functions: "
            "callgrind_annotate's self cost per function, the same difference per request or op; the "
-           "polyfill's are in the raw JSON." % (c["cg_warm"], n1, n2), "",
+           "polyfill's are in the raw JSON. One run each: the counts are deterministic to a fraction of "
+           "a percent." % (c["cg_warm"], n1, n2), "",
            "| what | instructions per request | Ir of the two runs | ok |", "|---|---|---|---|"]
     for proto in ("http", "https"):
         for (w, p, param, client), g in sorted(groups.items()):
@@ -277,6 +278,20 @@ def instructions_section(groups, meta):
                 cell_text(gb, "ir_per_op", "%.0f") if gb else "– (no Promise in this row)",
                 "%.2f×" % (a / b) if a and b else "–",
                 ", ".join("%s %s" % (n, ok_text(g)) for n, g in (("rtjs", ga), ("polyfill", gb)) if g)))
+    comps = meta.get("extra", {}).get("instructions_components", {})
+    if comps:
+        names = ["Duktape", "runtime C", "libc", "other"]
+        out += ["", "**By component** (self cost: Duktape = the engine, duk_*.c; runtime C = lib/ and "
+                "backends/; libc = malloc, string functions, setjmp; other = libuv, BearSSL, zlib), Ir per "
+                "request or op (share):", "",
+                "| what | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for key in sorted(comps, key=lambda k: (0 if k.startswith("keepalive/") else 1,
+                                                order.index(k.split("/")[0]) if k.split("/")[0] in order else 0, k)):
+            kind, who = key.split("/", 1)
+            what = ("keep-alive request, %s" % who.upper()) if kind == "keepalive" else "`%s` (%s)" % (
+                kind, "rtjs" if who == "rtjs-libuv" else who)
+            vals = dict((n, (v, sh)) for n, v, sh in comps[key])
+            out.append("| %s | %s |" % (what, " | ".join("%.0f (%.0f %%)" % vals[n] if n in vals else "–" for n in names)))
     for key in sorted(top, key=lambda k: (0 if k.startswith("keepalive/") else 1,
                                           order.index(k.split("/")[0]) if k.split("/")[0] in order else 0, k)):
         kind, who = key.split("/", 1)
