@@ -213,7 +213,7 @@ test: deps
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
               ca-certificates
 DEPS_TEST  := python3 openssl curl
-DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl
+DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl valgrind
 deps:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
@@ -225,7 +225,9 @@ demo: deps all
 	tests/run-demo.sh $(B)
 
 # The comparative suite (docs/benchmarks.md): nginx on 127.0.0.1, rtjs on both backends,
-# node, curl and wrk; report in bench/results/<date>.md, docs/benchmarks.md rewritten.
+# node, curl and wrk (warm JS clients, RSS growth, Promise probes against node and a JS
+# polyfill from npm in build/bench-npm, callgrind instruction counts); report in
+# bench/results/<date>.md, docs/benchmarks.md rewritten. About an hour on 2 cores.
 bench: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
 	python3 bench/bench.py --docs

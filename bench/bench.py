@@ -6,10 +6,19 @@ with generated static files and a certificate from tests/certs/make-certs.sh, th
 same workloads with every client - rtjs (threadpool), rtjs (libuv), node (the same plain-JS
 files), curl and wrk - interleaved run by run, and writes bench/results/<date>.{md,csv,json}
 plus SVG plots. Client CPU time, peak RSS and OS threads are measured from outside, the same
-way for every client (os.wait4 rusage, /proc/PID/status). With --docs it also rewrites
-docs/benchmarks.md (tables, plots copied to docs/img/, Known gaps).
+way for every client (bench/measure.c: wait4 rusage, /proc/PID/stat and /proc/PID/status at
+the markers a client prints). With --docs it also rewrites docs/benchmarks.md (tables, plots
+copied to docs/img/, Known gaps).
+
+The protocol (docs/benchmarks.md "Protocol"): JS clients warm up inside the process they are
+measured in, then a timed phase whose CPU is read from /proc at its start and end markers;
+curl and wrk (native code, nothing to warm) are measured over their whole run; one
+long-lived process per client for RSS growth; Promise micro-probes (bench/promise/) against
+node and a JavaScript polyfill on our own Duktape; instruction counts under callgrind.
 
   bench/bench.py [--quick] [--docs] [--runs N] [--http-port P] [--https-port P] [--only W,...]
+  workloads: keepalive, cold, close, transfer, inflight, lag, startup, rss-growth, promise,
+             instructions
 """
 import argparse
 import datetime
@@ -37,6 +46,19 @@ T_START = time.time()
 ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 CLIENTS = ["rtjs-threadpool", "rtjs-libuv", "node", "curl", "wrk"]
 JS_CLIENTS = CLIENTS[:3]
+WORKLOADS = ["keepalive", "cold", "close", "transfer", "inflight", "lag", "startup", "rss-growth", "promise",
+             "instructions"]
+# The Promise probes (bench/promise/NAME.js, run after bench/promise/harness.js); the scale
+# rows use no Promise, so the polyfill (the same engine as rtjs) does not run them.
+PROBES = ["then-chain", "new-promise", "all-1000", "fetch-user", "object", "call", "closure"]
+SCALE_PROBES = ["object", "call", "closure"]
+# A Promise written in JavaScript, run on our own Duktape: npm package and version, installed
+# at bench time into build/bench-npm (never committed, never linked into the library).
+POLYFILL = ("es6-promise", "4.2.8", "dist/es6-promise.js")
+POLYFILL_DIR = os.path.join(ROOT, "build", "bench-npm")
+# Makes the polyfill the global Promise; its job queue is flushed from one native microtask
+# (queueMicrotask), as node's build of it uses process.nextTick - not from timers.
+POLYFILL_LINE = "Promise = ES6Promise; ES6Promise._setScheduler(function (flush) { queueMicrotask(flush); });"
 
 
 def log(msg):
@@ -53,18 +75,34 @@ def fmt_dur(s):
 # ---- configuration ------------------------------------------------------------------------
 def config(quick, runs):
     if quick:
-        c = dict(runs=runs or 1, warmup=False, dur_ms=300, conc=[1, 64], close_conc=16,
+        c = dict(runs=runs or 1, warmup=False, conc=[1, 64], close_conc=16,
+                 warm_ms=300, warm_n=300, timed_ms=500, timed_n=2000, cold_ms=300, cold_conc=[64],
                  download="10m", upload_bytes=1 << 20, upload_count=2, inflight=[300],
-                 lag_n=300, start_runs=3, tp_threads=64, tp_threads_inflight=256)
+                 lag_n=300, start_runs=3, tp_threads=64, tp_threads_inflight=256,
+                 rss_n=5000, rss_conc=16, rss_first=500, rss_every=1000, rss_ref=1000, rss_runs=1,
+                 probe_s=0.2, cg_warm=100, cg_n=[200, 400], cg_protos=["http"], cg_probe_scale=0.1)
     else:
-        c = dict(runs=runs or 5, warmup=True, dur_ms=1000, conc=[1, 16, 64, 256], close_conc=16,
+        c = dict(runs=runs or 5, warmup=True, conc=[1, 16, 64, 256], close_conc=16,
+                 warm_ms=2000, warm_n=2000, timed_ms=5000, timed_n=20000, cold_ms=1000, cold_conc=[64],
                  download="100m", upload_bytes=10 << 20, upload_count=3, inflight=[1000, 10000],
-                 lag_n=1000, start_runs=10, tp_threads=64, tp_threads_inflight=256)
+                 lag_n=1000, start_runs=10, tp_threads=64, tp_threads_inflight=256,
+                 rss_n=120000, rss_conc=16, rss_first=2000, rss_every=10000, rss_ref=20000,
+                 rss_runs=min(runs or 5, 3),
+                 probe_s=1.0, cg_warm=500, cg_n=[2000, 4000], cg_protos=["http", "https"], cg_probe_scale=1.0)
     # 10,000 requests of 1 s with 256 blocking workers take ~40 s a run on the thread-pool
     # backend, and over HTTPS 10,000 handshakes take minutes for node on a loaded 2-core
     # machine: those cells get fewer runs (said in the report).
     c["inflight_runs"] = {"10000/http": min(c["runs"], 2), "10000/https": 1}
+    # RSS checkpoints shown in the report (every marker is kept in the raw data)
+    c["rss_show"] = sorted({c["rss_first"], c["rss_ref"], c["rss_n"]} |
+                           ({10000, 40000, 80000} if not quick else {2000, 3000, 4000}))
     return c
+
+
+# callgrind: (N1, N2) iterations of each probe at scale 1.0, chosen so that a run under
+# callgrind takes seconds; the warm-up is N1 / 4 iterations in both runs.
+CG_PROBE_N = {"then-chain": 20000, "new-promise": 20000, "all-1000": 20, "fetch-user": 5000,
+              "object": 100000, "call": 100000, "closure": 50000}
 
 
 SIZES = {"13b": 13, "1k": 1024, "64k": 65536, "1m": 1 << 20, "10m": 10 << 20, "100m": 100 << 20}
@@ -166,9 +204,11 @@ class Nginx:
 
 # ---- running one client, measured from outside ----------------------------------------------
 class Run:
-    def __init__(self, rc, wall, cpu, maxrss_kb, threads, out, err):
+    def __init__(self, rc, wall, cpu, maxrss_kb, threads, out, err, marks=None):
         self.rc, self.wall, self.cpu, self.maxrss_mb, self.threads = rc, wall, cpu, maxrss_kb / 1024.0, threads
         self.out, self.err = out, err
+        # [{name, wall, cpu (user+system s), rss_kb, hwm_kb}] read at each "@bench NAME" line
+        self.marks = marks or []
 
     def json(self):
         for line in reversed(self.out.strip().splitlines()):
@@ -179,6 +219,19 @@ class Run:
                 except ValueError:
                     pass
         return None
+
+    def mark(self, name):
+        for m in self.marks:
+            if m["name"] == name:
+                return m
+        return None
+
+    def phase_cpu(self, start="start", end="end"):
+        """CPU seconds (user+system, every thread) between two markers, or None."""
+        a, b = self.mark(start), self.mark(end)
+        if not a or not b or a["cpu"] < 0 or b["cpu"] < 0:
+            return None
+        return b["cpu"] - a["cpu"]
 
 
 CURRENT = {"proc": None}
@@ -193,20 +246,20 @@ def build_measure(tmp):
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
         raise RuntimeError("no C compiler for bench/measure.c")
-    subprocess.check_call([cc, "-O2", "-o", out, os.path.join(BENCH, "measure.c")])
+    subprocess.check_call([cc, "-O2", "-Wall", "-Wextra", "-o", out, os.path.join(BENCH, "measure.c")])
     MEASURE["bin"] = out
 
 
-def measure(cmd, env, timeout, tmp):
-    """Runs cmd through bench/measure.c (pinned to the client CPU); returns Run with wall
-    time, CPU (user+system, s), peak RSS and the most OS threads seen in /proc while it ran.
-    Stdout/stderr go through temp files."""
+def measure(cmd, env, timeout, tmp, pin=True):
+    """Runs cmd through bench/measure.c (pinned to the client CPU unless pin is False);
+    returns Run with wall time, CPU (user+system, s), peak RSS, the most OS threads seen in
+    /proc while it ran, and the readings at its markers. Stdout/stderr go through temp files."""
     fo = open(os.path.join(tmp, "client.out"), "w+")
     fe = open(os.path.join(tmp, "client.err"), "w+")
     res = os.path.join(tmp, "client.res")
     if os.path.exists(res):
         os.unlink(res)
-    p = subprocess.Popen([MEASURE["bin"], res, str(MEASURE["cpu"]), str(int(timeout))] + cmd,
+    p = subprocess.Popen([MEASURE["bin"], res, str(MEASURE["cpu"] if pin else -1), str(int(timeout))] + cmd,
                          stdout=fo, stderr=fe, env=env, stdin=subprocess.DEVNULL)
     CURRENT["proc"] = p
     peak = [0]
@@ -239,15 +292,79 @@ def measure(cmd, env, timeout, tmp):
     out, err = fo.read(), fe.read()
     fo.close()
     fe.close()
+    marks = []
     try:
-        lines = open(res).read().split("\n")
-        rc, wall, maxrss, ut, st = lines[1].split()
+        lines = [l for l in open(res).read().split("\n") if l.strip()]
+        for l in lines[1:-1]:
+            f = l.split()
+            if f[0] == "mark" and len(f) == 7:
+                ut, st = float(f[3]), float(f[4])
+                marks.append({"name": f[1], "wall": float(f[2]), "cpu": ut + st if ut >= 0 and st >= 0 else -1,
+                              "rss_kb": int(f[5]), "hwm_kb": int(f[6])})
+        rc, wall, maxrss, ut, st = lines[-1].split()
         rc, wall, maxrss, cpu = int(rc), float(wall), int(maxrss), float(ut) + float(st)
     except (OSError, ValueError, IndexError):
-        return Run(-1, 0.0, 0.0, 0, peak[0], out, err + "\n(measure failed, exit %d)" % p.returncode)
+        return Run(-1, 0.0, 0.0, 0, peak[0], out, err + "\n(measure failed, exit %d)" % p.returncode, marks)
     if rc == 128 + signal.SIGKILL and wall >= timeout - 1:
         err += "\n(timed out after %ds)" % timeout
-    return Run(rc, wall, cpu, maxrss, peak[0], out, err)
+    return Run(rc, wall, cpu, maxrss, peak[0], out, err, marks)
+
+
+def callgrind_totals(path):
+    """Total instructions (Ir) of a callgrind output file, or None."""
+    try:
+        for line in open(path):
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+COMPONENTS = ["Duktape", "runtime C", "libc", "other"]
+
+
+def component(path, obj):
+    """Which part of the program a function belongs to, from its source path and object:
+    Duktape (duk_*.c), our C (lib/, backends/, cli/), libc (and the dynamic loader), or other
+    (libuv, BearSSL, zlib: linked in statically, no source path of ours)."""
+    base = os.path.basename(path)
+    if base.startswith("duk_") or base == "duktape.c":
+        return "Duktape"
+    if re.match(r"^(\./)?(lib|backends|cli)/", path):
+        return "runtime C"
+    if re.match(r"^(libc|ld-linux|libm)[.-]", os.path.basename(obj)):
+        return "libc"
+    return "other"
+
+
+def callgrind_functions(path):
+    """({function: self Ir}, {component: self Ir}) from callgrind_annotate's function table
+    (every function: --threshold=100; no source annotation). The name is "function (file)",
+    directories and the object file dropped."""
+    r = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no", "--inclusive=no", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=300)
+    fns, comps, state = {}, {}, 0       # state 0: before the table, 1: its header rule, 2: in it
+    for line in r.stdout.splitlines():
+        if state == 0:
+            if "file:function" in line:
+                state = 1
+            continue
+        if state == 1:
+            state = 2                    # the dashed rule under the header
+            continue
+        if not line.strip() or line.startswith("--"):
+            break
+        m = re.match(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(.+?)(?:\s+\[([^\]]*)\])?\s*$", line)
+        if not m:
+            continue
+        ir, where, obj = int(m.group(1).replace(",", "")), m.group(2), m.group(3) or ""
+        fname, _, fn = where.partition(":")
+        key = "%s (%s)" % (fn, os.path.basename(fname)) if fn else where
+        fns[key] = fns.get(key, 0) + ir
+        comp = component(fname, obj)
+        comps[comp] = comps.get(comp, 0) + ir
+    return fns, comps
 
 
 # ---- the suite ------------------------------------------------------------------------------
@@ -268,9 +385,11 @@ class Suite:
         self.done_runs = 0
         self.planned = 0
         self.t_runs = 0.0
+        self.polyfill_src = None
+        self.extra = {}         # what is not a number per run: callgrind's top functions
 
     # -- clients --
-    def check_clients(self):
+    def check_clients(self, only):
         for b in ("threadpool", "libuv"):
             path = os.path.join(ROOT, "build", b, "rtjs")
             if not os.access(path, os.X_OK):
@@ -282,6 +401,53 @@ class Suite:
             v = subprocess.run(["curl", "--help", "all"], stdout=subprocess.PIPE, text=True).stdout
             if "--parallel-max" not in v:
                 self.avail["curl"] = "skipped: this curl has no --parallel"
+        if "promise" in only or "instructions" in only:
+            why = self.ensure_polyfill()
+            if why:
+                self.avail["polyfill"] = "skipped: " + why
+            elif "rtjs-libuv" in self.avail:
+                self.avail["polyfill"] = "skipped: it runs on build/libuv/rtjs, not built"
+        if "instructions" in only:
+            for tool in ("valgrind", "callgrind_annotate"):
+                if not shutil.which(tool):
+                    self.skipped[("instructions", "rtjs-libuv")] = "skipped: %s not installed" % tool
+                    self.skipped[("instructions", "polyfill")] = "skipped: %s not installed" % tool
+
+    def ensure_polyfill(self):
+        """Installs the JS Promise polyfill with npm into build/bench-npm (bench-only, not
+        committed, not linked into anything) unless it is there; returns why not, or ''."""
+        name, version, rel = POLYFILL
+        src = os.path.join(POLYFILL_DIR, "node_modules", name, rel)
+        pkg = os.path.join(POLYFILL_DIR, "node_modules", name, "package.json")
+        try:
+            if json.load(open(pkg)).get("version") == version and os.path.exists(src):
+                self.polyfill_src = src
+                return ""
+        except (OSError, ValueError):
+            pass
+        if not shutil.which("npm"):
+            return "npm not installed (the polyfill %s@%s comes from the npm registry)" % (name, version)
+        os.makedirs(POLYFILL_DIR, exist_ok=True)
+        log("installing %s@%s with npm into %s" % (name, version, os.path.relpath(POLYFILL_DIR, ROOT)))
+        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", POLYFILL_DIR,
+                            "%s@%s" % (name, version)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=300)
+        if r.returncode != 0 or not os.path.exists(src):
+            return "npm install %s@%s failed: %s" % (name, version, r.stdout.strip()[-200:])
+        self.polyfill_src = src
+        return ""
+
+    def probe_script(self, probe, client):
+        """The text one probe runs as: harness + probe, with the polyfill first for the
+        polyfill client. Written to the temp dir; node and rtjs run the same text."""
+        parts = []
+        if client == "polyfill":
+            parts += [open(self.polyfill_src).read(), POLYFILL_LINE]
+        for f in ("harness.js", probe + ".js"):
+            parts.append(open(os.path.join(BENCH, "promise", f)).read())
+        path = os.path.join(self.tmp, "probe-%s-%s.js" % (client, probe))
+        open(path, "w").write("\n".join(parts) + "\n")
+        return path
 
     def env(self):
         e = dict(os.environ)
@@ -347,42 +513,61 @@ class Suite:
                     self.record(workload, proto, param, c, k, metrics, ok, note)
 
     # -- workloads --
-    def w_keepalive(self, close=False):
-        wl = "close" if close else "keepalive"
+    def w_keepalive(self, mode="keepalive"):
+        """Request rates. mode "keepalive": keep-alive GETs of 13 B, JS clients warm (an
+        untimed warm-up in the same process, then a timed phase whose CPU comes from the
+        start/end markers); "close": the same with a new connection per request; "cold": the
+        old protocol, kept as its own row - 1 s from process start, one untimed request, CPU
+        of the whole process (start-up included). curl and wrk run as long as the timed
+        phase and are measured whole (native code: nothing to warm)."""
         cfg = self.cfg
-        dur = cfg["dur_ms"]
+        close = mode == "close"
+        cold = mode == "cold"
+        dur = cfg["cold_ms"] if cold else cfg["timed_ms"]
 
         def fn(c, proto, conc):
             url = self.server.url(proto, "13b")
             if c in JS_CLIENTS:
-                r = measure(self.js(c, "reqrate.js", [dur, conc, url] + (["close"] if close else []),
-                                    cfg["tp_threads"]), self.env(), 120, self.tmp)
+                if cold:
+                    args = [0, 0, cfg["cold_ms"], 10 ** 9, conc, url]
+                else:
+                    args = [cfg["warm_ms"], cfg["warm_n"], cfg["timed_ms"], cfg["timed_n"], conc, url]
+                r = measure(self.js(c, "reqrate.js", args + (["close"] if close else []), cfg["tp_threads"]),
+                            self.env(), 300, self.tmp)
                 j = r.json()
                 if not j:
                     return {}, False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
                 n = j["done"]
-                m = {"rps": n / j["seconds"] if j["seconds"] else 0, "cpu_us": r.cpu * 1e6 / max(1, n + 1),
-                     "rss_mb": r.maxrss_mb, "requests": n, "failed": j["failed"]}
-                return m, r.rc == 0 and j["failed"] == 0, j.get("error") or ""
+                if cold:
+                    cpu = r.cpu / max(1, n + 1)           # whole process, as before: start-up included
+                else:
+                    pc = r.phase_cpu()
+                    if pc is None:
+                        return {}, False, "no start/end markers on stderr: %s" % r.err.strip()[-200:]
+                    cpu = pc / max(1, n)
+                m = {"rps": n / j["seconds"] if j["seconds"] else 0, "cpu_us": cpu * 1e6,
+                     "rss_mb": r.maxrss_mb, "requests": n, "failed": j["failed"], "seconds": j["seconds"]}
+                return m, r.rc == 0 and j["failed"] == 0 and n > 0, j.get("error") or ""
             if c == "curl":
-                rate = self.curl_rate.get((wl, proto, conc), 2000)
-                n = int(max(100, min(100000, rate * dur / 1000.0)))
+                rate = self.curl_rate.get((mode, proto, conc), 2000)
+                n = int(max(100, min(200000, rate * dur / 1000.0)))
                 cmd = self.curl(proto) + ["--parallel", "--parallel-immediate", "--parallel-max", str(conc),
                                           "-w", "%{http_code}\\n"]
                 if close:
                     cmd += ["-H", "Connection: close"]
-                r = measure(cmd + [url + "?[1-%d]" % n], self.env(), 120, self.tmp)
+                r = measure(cmd + [url + "?[1-%d]" % n], self.env(), 300, self.tmp)
                 good = r.out.split().count("200")
                 rps = good / r.wall
-                self.curl_rate[(wl, proto, conc)] = rps
+                self.curl_rate[(mode, proto, conc)] = rps
                 m = {"rps": rps, "cpu_us": r.cpu * 1e6 / max(1, good), "rss_mb": r.maxrss_mb,
-                     "requests": good, "failed": n - good}
+                     "requests": good, "failed": n - good, "seconds": r.wall}
                 return m, r.rc == 0 and good == n, r.err.strip()[-300:]
             if c == "wrk":
-                cmd = self.client_pin + ["wrk", "-t1", "-c%d" % conc, "-d%ds" % max(1, round(dur / 1000.0)), "--timeout", "10s"]
+                secs = max(1, int(round(dur / 1000.0)))
+                cmd = self.client_pin + ["wrk", "-t1", "-c%d" % conc, "-d%ds" % secs, "--timeout", "10s"]
                 if close:
                     cmd += ["-H", "Connection: close"]
-                r = measure(cmd + [url], self.env(), 120, self.tmp)
+                r = measure(cmd + [url], self.env(), 300, self.tmp)
                 mm = re.search(r"(\d+) requests in ([\d.]+)(m?s)", r.out)
                 if not mm:
                     return {}, False, "wrk: " + (r.out + r.err).strip()[-300:]
@@ -392,17 +577,22 @@ class Suite:
                 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", r.out)
                 errs += int(non2xx.group(1)) if non2xx else 0
                 m = {"rps": n / secs, "cpu_us": r.cpu * 1e6 / max(1, n), "rss_mb": r.maxrss_mb,
-                     "requests": n, "failed": errs}
+                     "requests": n, "failed": errs, "seconds": secs}
                 return m, r.rc == 0 and n > 0, ("%d socket errors/non-2xx" % errs) if errs else ""
+        # No warm-up round for these cells: the JS clients warm up inside, nginx is warm
+        # after the first cell and curl/wrk have nothing to warm.
         if close:
             # https: the server keeps sessions (clients that resume them do abbreviated
             # handshakes); https-full: it keeps none, so every connection is a full handshake
             for proto in ("http", "https", "https-full"):
-                self.cell(wl, proto, cfg["close_conc"], CLIENTS, cfg["runs"], fn, cfg["warmup"])
+                self.cell("close", proto, cfg["close_conc"], CLIENTS, cfg["runs"], fn, False)
+        elif cold:
+            for conc in cfg["cold_conc"]:
+                self.cell("keepalive-cold", "http", conc, CLIENTS, cfg["runs"], fn, False)
         else:
             for proto in ("http", "https"):
                 for conc in cfg["conc"]:
-                    self.cell(wl, proto, conc, CLIENTS, cfg["runs"], fn, cfg["warmup"])
+                    self.cell("keepalive", proto, conc, CLIENTS, cfg["runs"], fn, False)
 
     def w_transfer(self):
         cfg = self.cfg
@@ -517,24 +707,159 @@ class Suite:
         for proto in ("http", "https"):
             self.cell("startup", proto, "cold fetch", JS_CLIENTS + ["curl"], runs, fn, True)
 
+    def w_rss_growth(self):
+        """One long-lived process per JS client: rss_n keep-alive GETs of 13 B at rss_conc,
+        no explicit GC; VmRSS read from /proc at the client's checkpoint markers, and the peak."""
+        cfg = self.cfg
+        for c in ("curl", "wrk"):
+            self.skipped[("rss-growth", c)] = "skipped: not a JavaScript runtime (no heap to grow)"
+        n, ref = cfg["rss_n"], cfg["rss_ref"]
+
+        def fn(c, proto, _):
+            url = self.server.url(proto, "13b")
+            r = measure(self.js(c, "rss-growth.js", [n, cfg["rss_conc"], url, cfg["rss_first"], cfg["rss_every"]],
+                                cfg["tp_threads"]), self.env(), 3600, self.tmp)
+            j = r.json()
+            # peak: the highest of ru_maxrss at exit and VmHWM/VmRSS at the markers (the
+            # kernel's RSS counters are per-CPU sums, read approximately: they differ by ~0.1 MB)
+            m = {"rss_mb": max([r.maxrss_mb] + [max(mk["hwm_kb"], mk["rss_kb"]) / 1024.0 for mk in r.marks])}
+            for mk in r.marks:
+                if mk["name"].startswith("n=") and mk["rss_kb"] > 0:
+                    m["rss_at_%s" % mk["name"][2:]] = mk["rss_kb"] / 1024.0
+            if not j:
+                return m, False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+            m["rps"] = j["done"] / j["seconds"] if j["seconds"] else 0
+            a, b = m.get("rss_at_%d" % ref), m.get("rss_at_%d" % n)
+            if a and b:
+                m["ratio"] = b / a
+            ok = r.rc == 0 and j["failed"] == 0 and j["done"] == n and "ratio" in m
+            return m, ok, j.get("error") or ("" if ok else "checkpoints missing: %s" % sorted(m))
+        self.cell("rss-growth", "http", n, JS_CLIENTS + ["curl", "wrk"], cfg["rss_runs"], fn, False)
+
+    def w_promise(self):
+        """The Promise probes (bench/promise/): rtjs (libuv build), node, and the polyfill
+        on rtjs; each run is one process that warms up, then times >= probe_s seconds."""
+        cfg = self.cfg
+
+        def fn(c, proto, probe):
+            script = self.probe_script(probe, c)
+            base = ["node"] if c == "node" else self.rtjs("rtjs-libuv", 0)
+            r = measure(base + [script, "time", str(cfg["probe_s"])], self.env(), 300, self.tmp)
+            j = r.json()
+            if not j:
+                return {}, False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+            self.extra.setdefault("probe_what", {})[probe] = j.get("what", "")
+            want = "script" if c == "polyfill" else "native"
+            ok = r.rc == 0 and j["ops"] > 0 and j["promise"] == want
+            return ({"us_per_op": j["us_per_op"], "ops": j["ops"], "rss_mb": r.maxrss_mb}, ok,
+                    "" if ok else "Promise is %s, expected %s" % (j["promise"], want))
+        for probe in PROBES:
+            clients = ["rtjs-libuv", "node"] + ([] if probe in SCALE_PROBES else ["polyfill"])
+            self.cell("promise", "-", probe, clients, cfg["runs"], fn, False)
+
+    def w_instructions(self):
+        """Instruction counts under callgrind (deterministic, unlike time on a shared
+        machine): rtjs (libuv) runs reqrate.js with cg_warm untimed requests, then N1, and
+        again with N2; the difference of the totals over N2 - N1 is the cost of one request
+        with start-up, warm-up and teardown cancelled out, and so per function (self cost,
+        callgrind_annotate). The same for each Promise probe (rtjs and the polyfill)."""
+        cfg = self.cfg
+        for c in ("rtjs-threadpool", "node", "curl", "wrk"):
+            self.skipped[("instructions", c)] = "skipped: instruction counts are for the libuv build (node JITs, the rest are baselines)"
+
+        def pair(cmds, label):
+            totals, fns, comps = [], [], []
+            for i, cmd in enumerate(cmds):
+                out = os.path.join(self.tmp, "callgrind.%d.out" % i)
+                r = measure(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd,
+                            self.env(), 3600, self.tmp)
+                t = callgrind_totals(out)
+                j = r.json()
+                if r.rc != 0 or t is None or not j:
+                    return None, None, "%s: exit %d: %s" % (label, r.rc, r.err.strip()[-300:])
+                if j.get("failed"):
+                    return None, None, "%s: %d requests failed: %s" % (label, j["failed"], j.get("error"))
+                totals.append(t)
+                f, c = callgrind_functions(out)
+                fns.append(f)
+                comps.append(c)
+            per_fn = {k: fns[1].get(k, 0) - fns[0].get(k, 0) for k in set(fns[0]) | set(fns[1])}
+            self.last_components = {k: comps[1].get(k, 0) - comps[0].get(k, 0) for k in COMPONENTS}
+            return totals, per_fn, ""
+
+        def store(key, per_fn, dn, total):
+            ex = self.extra
+            ex.setdefault("instructions_top", {})[key] = top(per_fn, dn, total)
+            ex.setdefault("instructions_components", {})[key] = [
+                [k, v / float(dn), 100.0 * v / total if total else 0] for k, v in self.last_components.items()]
+
+        def top(per_fn, dn, total):
+            rows = sorted(per_fn.items(), key=lambda kv: -kv[1])[:15]
+            return [[k, v / float(dn), 100.0 * v / total if total else 0] for k, v in rows]
+
+        n1, n2 = cfg["cg_n"]
+        rtjs = self.rtjs("rtjs-libuv", 0)
+
+        def fn_req(c, proto, param):
+            url = self.server.url(proto, "13b")
+            cmds = [rtjs + [os.path.join(BENCH, "reqrate.js"), 10 ** 9, cfg["cg_warm"], 10 ** 9, n, 16, url]
+                    for n in (n1, n2)]
+            cmds = [[str(x) for x in cmd] for cmd in cmds]
+            totals, per_fn, err = pair(cmds, "%s %d/%d requests" % (proto, n1, n2))
+            if not totals:
+                return {}, False, err
+            d = totals[1] - totals[0]
+            store("keepalive/" + proto, per_fn, n2 - n1, d)
+            log("  %s keep-alive, 16 connections: %.0f instructions per request (%d and %d requests: %d and %d)"
+                % (proto.upper(), d / float(n2 - n1), n1, n2, totals[0], totals[1]))
+            for name, per, share in self.extra["instructions_top"]["keepalive/" + proto][:8]:
+                log("    %9.0f  %4.1f %%  %s" % (per, share, name))
+            return {"ir_per_op": d / float(n2 - n1), "ir_n1": totals[0], "ir_n2": totals[1]}, d > 0, ""
+
+        def fn_probe(c, proto, probe):
+            k1 = max(1, int(CG_PROBE_N[probe] * cfg["cg_probe_scale"]))
+            k2 = 2 * k1
+            script = self.probe_script(probe, c)
+            cmds = [[str(x) for x in rtjs + [script, "count", k, max(1, k1 // 4)]] for k in (k1, k2)]
+            totals, per_fn, err = pair(cmds, "%s %d/%d" % (probe, k1, k2))
+            if not totals:
+                return {}, False, err
+            per = 1000 if probe == "all-1000" else 1          # per element, as in the timed probe
+            d = totals[1] - totals[0]
+            store("%s/%s" % (probe, c), per_fn, (k2 - k1) * per, d)
+            log("  %s on %s: %.0f instructions per op" % (probe, c, d / float((k2 - k1) * per)))
+            return {"ir_per_op": d / float((k2 - k1) * per), "ir_n1": totals[0], "ir_n2": totals[1]}, d > 0, ""
+
+        for proto in cfg["cg_protos"]:
+            self.cell("instructions", proto, "keep-alive GET 13 B, 16 connections", ["rtjs-libuv"], 1, fn_req, False)
+        for probe in PROBES:
+            clients = ["rtjs-libuv"] + ([] if probe in SCALE_PROBES else ["polyfill"])
+            self.cell("instructions", "-", probe, clients, 1, fn_probe, False)
+
     # -- plan / run --
     def plan(self, only):
         cfg = self.cfg
         n5, n3 = len(CLIENTS), len(JS_CLIENTS)
-        w = 1 if cfg["warmup"] else 0
-        p = {"keepalive": 2 * len(cfg["conc"]) * n5 * (cfg["runs"] + w),
+        np_ = len(PROBES) * 2 + (len(PROBES) - len(SCALE_PROBES))
+        p = {"keepalive": 2 * len(cfg["conc"]) * n5 * cfg["runs"],
+             "cold": len(cfg["cold_conc"]) * n5 * cfg["runs"],
              "transfer": 4 * n5 * cfg["runs"],
              "inflight": n3 * sum(cfg["inflight_runs"].get("%d/%s" % (n, p), cfg["runs"])
                                   for n in cfg["inflight"] for p in ("http", "https")),
-             "close": 3 * n5 * (cfg["runs"] + w),
+             "close": 3 * n5 * cfg["runs"],
              "lag": 2 * n3 * cfg["runs"],
-             "startup": (n3 + 2 * 4) * (cfg["start_runs"] + 1)}
+             "startup": (n3 + 2 * 4) * (cfg["start_runs"] + 1),
+             "rss-growth": n3 * cfg["rss_runs"],
+             "promise": np_ * cfg["runs"],
+             "instructions": len(cfg["cg_protos"]) + len(PROBES) + len(PROBES) - len(SCALE_PROBES)}
         return sum(v for k, v in p.items() if k in only)
 
     def run(self):
-        only = self.args.only.split(",") if self.args.only else ["keepalive", "transfer", "inflight", "close",
-                                                                 "lag", "startup"]
-        self.check_clients()
+        only = self.args.only.split(",") if self.args.only else list(WORKLOADS)
+        bad = [w for w in only if w not in WORKLOADS]
+        if bad:
+            raise SystemExit("unknown workload(s) %s; known: %s" % (", ".join(bad), ", ".join(WORKLOADS)))
+        self.check_clients(only)
         build_measure(self.tmp)
         self.load = {"start": open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else "?"}
         need = sorted({"13b", self.cfg["download"]})
@@ -547,8 +872,11 @@ class Suite:
         self.planned = self.plan(only)
         log("%d client runs planned" % self.planned)
         for w in only:
-            {"keepalive": self.w_keepalive, "transfer": self.w_transfer, "inflight": self.w_inflight,
-             "close": lambda: self.w_keepalive(close=True), "lag": self.w_lag, "startup": self.w_startup}[w]()
+            {"keepalive": self.w_keepalive, "cold": lambda: self.w_keepalive("cold"),
+             "close": lambda: self.w_keepalive("close"), "transfer": self.w_transfer,
+             "inflight": self.w_inflight, "lag": self.w_lag, "startup": self.w_startup,
+             "rss-growth": self.w_rss_growth, "promise": self.w_promise,
+             "instructions": self.w_instructions}[w]()
 
     def cleanup(self):
         p = CURRENT.get("proc")
@@ -591,7 +919,12 @@ class Suite:
                              "node": first_line(["node", "--version"]),
                              "curl": first_line(["curl", "--version"]),
                              "wrk": wrkv.split(" Copyright")[0],
-                             "nginx": self.server.version()},
+                             "nginx": self.server.version(),
+                             "polyfill": "%s %s (npm, in %s)" % (POLYFILL[0], POLYFILL[1],
+                                                                 os.path.relpath(POLYFILL_DIR, ROOT))
+                             if self.polyfill_src else "not installed",
+                             "valgrind": first_line(["valgrind", "--version"])},
+                "extra": self.extra,
                 "config": {k: v for k, v in self.cfg.items() if k != "inflight_runs"},
                 "inflight_runs": self.cfg["inflight_runs"],
                 "load": self.load}
@@ -604,7 +937,7 @@ def main():
     ap.add_argument("--runs", type=int, default=0, help="runs per cell (default 5, quick 1)")
     ap.add_argument("--http-port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", 0)))
     ap.add_argument("--https-port", type=int, default=int(os.environ.get("BENCH_HTTPS_PORT", 0)))
-    ap.add_argument("--only", default="", help="comma list: keepalive,transfer,inflight,close,lag,startup")
+    ap.add_argument("--only", default="", help="comma list of workloads: " + ",".join(WORKLOADS))
     ap.add_argument("--out", default=os.path.join(BENCH, "results"))
     args = ap.parse_args()
 
@@ -634,6 +967,11 @@ def main():
         if suite.server.proc and suite.server.proc.poll() is None:
             suite.cleanup()
     import report
+    # the raw runs first, so that a report that fails can be made again: bench/report.py RAW.json
+    os.makedirs(args.out, exist_ok=True)
+    raw = os.path.join(args.out, meta["date"][:10] + ("-quick" if args.quick else "") + ".json")
+    json.dump({"meta": meta, "skipped": {"%s/%s" % k: v for k, v in suite.skipped.items()}, "runs": suite.rows},
+              open(raw, "w"), indent=1)
     paths = report.write(suite.rows, suite.skipped, meta, args.out, args.quick, args.docs, ROOT)
     log("report: %s" % ", ".join(os.path.relpath(p, ROOT) for p in paths))
     failed = [r for r in suite.rows if not r["ok"]]

@@ -9,13 +9,17 @@ import statistics
 
 import svg
 
-CLIENT_ORDER = ["rtjs-threadpool", "rtjs-libuv", "node", "curl", "wrk"]
+CLIENT_ORDER = ["rtjs-threadpool", "rtjs-libuv", "node", "curl", "wrk", "polyfill"]
 
 # workload -> (title, param label, [(key, label, fmt, better: 'hi'|'lo'|None, ratio column?)])
 TABLES = {
-    "keepalive": ("Keep-alive GET of 13 B", "concurrency",
+    "keepalive": ("Keep-alive GET of 13 B (warm)", "concurrency",
                   [("rps", "req/s", "%.0f", "hi", True), ("cpu_us", "client CPU µs/req", "%.0f", "lo", True),
                    ("rss_mb", "peak RSS MB", "%.1f", "lo", False)]),
+    "keepalive-cold": ("Keep-alive GET of 13 B, cold (timed from process start: the old protocol)", "concurrency",
+                       [("rps", "req/s", "%.0f", "hi", True),
+                        ("cpu_us", "client CPU µs/req (whole process)", "%.0f", "lo", True),
+                        ("rss_mb", "peak RSS MB", "%.1f", "lo", False)]),
     "download": ("Download (one GET read as a stream)", "size",
                  [("mbps", "MB/s", "%.0f", "hi", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
     "upload": ("Upload (POSTs one after another; curl: PUT -T file)", "uploads",
@@ -23,35 +27,46 @@ TABLES = {
     "inflight": ("Requests in flight at once to a 1 s delayed endpoint", "in flight",
                  [("wall_s", "wall s", "%.2f", "lo", False), ("rss_mb", "peak RSS MB", "%.1f", "lo", True),
                   ("threads", "OS threads", "%.0f", None, False)]),
-    "close": ("New connection per request (Connection: close)", "concurrency",
+    "close": ("New connection per request (Connection: close, warm)", "concurrency",
               [("rps", "connections/s", "%.0f", "hi", True), ("cpu_us", "client CPU µs/conn", "%.0f", "lo", True),
                ("rss_mb", "peak RSS MB", "%.1f", "lo", False)]),
     "lag": ("Event-loop lag: 1 ms setInterval lateness while fetches are in flight", "in flight",
             [("p50", "p50 ms", "%.0f", "lo", False), ("p99", "p99 ms", "%.0f", "lo", True),
              ("max", "max ms", "%.0f", "lo", False), ("ticks", "ticks", "%.0f", None, False),
              ("rss_mb", "peak RSS MB", "%.1f", "lo", False)]),
-    "startup": ("Start-up", "what",
+    "startup": ("Start-up (cold by definition)", "what",
                 [("wall_ms", "wall ms", "%.1f", "lo", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
 }
-ORDER = ["keepalive", "download", "upload", "inflight", "close", "lag", "startup"]
+ORDER = ["keepalive", "keepalive-cold", "close", "rss-growth", "download", "upload", "inflight", "lag", "startup",
+         "promise", "instructions"]
 NOTES = {
-    "keepalive": "Each JS client runs bench/reqrate.js for {dur} ms after one untimed request "
-                 "(every body read); curl runs `--parallel --parallel-max C` over as many URLs as it "
-                 "did in its previous run's {dur} ms; wrk `-t1 -cC -d{durs}s` is the ceiling. "
-                 "CPU µs/req is the client's whole-process user+system time (start-up included) "
-                 "over the requests it made. rtjs threadpool runs with `--threads {tp}`.",
-    "download": "bench/transfer.js reads `response.body` chunk by chunk (constant memory); MB/s timed "
-                "inside the client (curl: `%{{time_total}}`); wrk `-c1 -d2s` repeats the download "
-                "(ceiling). rtjs threadpool runs with `--threads {tp}`.",
-    "upload": "Sequential POSTs of an in-memory body (JS: a Uint8Array); curl `-T file` (PUT, "
-              "streamed from disk); wrk posts the body from a Lua script. The sink is nginx's echo "
-              "module `echo_read_request_body`.",
+    "keepalive": "Each JS client runs bench/reqrate.js: an untimed warm-up in the same process "
+                 "({warm_n} requests or {warm_s} s, whichever comes first), then the timed phase "
+                 "({timed_n} requests or {timed_s} s, whichever comes first), every body read. req/s is the "
+                 "timed phase's; **client CPU µs/req is the timed phase's only**: the client prints a "
+                 "marker line to stderr as the phase starts and ends, and bench/measure.c reads "
+                 "utime+stime of the whole process (every thread) from /proc/PID/stat at each, the same "
+                 "way for rtjs and node. curl (`--parallel --parallel-max C`, as many URLs as its previous "
+                 "run did in {timed_s} s) and wrk (`-t1 -cC -d{timed_s_int}s`, the ceiling) are native code "
+                 "with nothing to warm: their CPU is their whole run's. Peak RSS: the whole run. rtjs "
+                 "threadpool runs with `--threads {tp}`.",
+    "keepalive-cold": "**Cold** rows, kept for comparison with earlier reports and not to be read as "
+                      "steady state: bench/reqrate.js for {cold_ms} ms from process start after one untimed "
+                      "request, CPU µs/req of the whole process (start-up, JIT warm-up included) over the "
+                      "requests made; curl and wrk run as long.",
+    "download": "bench/transfer.js reads `response.body` chunk by chunk (constant memory) after one "
+                "untimed request; MB/s timed inside the client (curl: `%{{time_total}}`); wrk `-c1 -d2s` "
+                "repeats the download (ceiling). rtjs threadpool runs with `--threads {tp}`.",
+    "upload": "Sequential POSTs of an in-memory body (JS: a Uint8Array) after one untimed request; "
+              "curl `-T file` (PUT, streamed from disk); wrk posts the body from a Lua script. The sink "
+              "is nginx's echo module `echo_read_request_body`.",
     "inflight": "bench/inflight.js starts N fetches at once and reads every body. OS threads: the "
                 "most seen in /proc/PID/status (sampled every 20 ms). rtjs threadpool runs with "
                 "`--threads {tpi}`: a blocking worker holds a request for the whole second, so "
                 "10,000 requests take ~40 s. Runs: {r10k}.",
-    "close": "bench/reqrate.js with `Connection: close` on every request: a new connection each "
-             "time. **HTTPS**: every request is a TLS handshake, and the server keeps sessions, so "
+    "close": "bench/reqrate.js with `Connection: close` on every request (a new connection each "
+             "time), warm as in the keep-alive table (CPU of the timed phase only for the JS clients). "
+             "**HTTPS**: every request is a TLS handshake, and the server keeps sessions, so "
              "clients with a session cache (rtjs, curl) resume them (abbreviated handshakes); "
              "**HTTPS-FULL**: the same against a listener without session cache or tickets, so "
              "every handshake is a full one - the two together show what resumption saves. curl "
@@ -60,8 +75,9 @@ NOTES = {
            "Date.now() (1 ms resolution, for every client) while {lag} fetches of the 1 s "
            "endpoint are in flight. rtjs threadpool runs with `--threads {tpi}`.",
     "startup": "Wall time of the whole process measured by the driver, `-e 0` and `-e` with one "
-               "fetch of 13 B (a new process each run); curl does a single GET.",
+               "fetch of 13 B (a new process each run, after one unrecorded round); curl does a single GET.",
 }
+TARGET_PEAK_MB, TARGET_GROWTH = 40.0, 1.10
 
 
 def fmt_num(f, v):
@@ -95,6 +111,8 @@ def med(groups, wl, proto, param, client, key):
 
 
 def label(client, wl, meta):
+    if client == "polyfill":
+        return "polyfill (%s on rtjs-libuv)" % meta["versions"].get("polyfill", "?").split(" (")[0]
     if client != "rtjs-threadpool":
         return client
     c = meta["config"]
@@ -113,6 +131,22 @@ def params_of(groups, wl, proto):
     return sorted(ps, key=lambda x: (0, float(x)) if x.replace(".", "").isdigit() else (1, x))
 
 
+def cell_text(g, key, f):
+    """median (min–max) of a group's values, "failed" or "–"."""
+    vals = (g or {}).get("vals", {}).get(key) or []
+    if not vals:
+        return "failed" if g and g["ok"] == 0 else "–"
+    m = statistics.median(vals)
+    return fmt_num(f, m) + ("" if len(vals) == 1 else " (%s–%s)" % (fmt_num(f, min(vals)), fmt_num(f, max(vals))))
+
+
+def ok_text(g):
+    okc = "%d/%d" % (g["ok"], g["runs"])
+    if g["ok"] < g["runs"] and g["notes"]:
+        okc += " (" + g["notes"][0].replace("|", "/").replace("\n", " ")[:120] + ")"
+    return okc
+
+
 def table(groups, skipped, meta, wl, proto):
     title, plabel, metrics = TABLES[wl]
     params = params_of(groups, wl, proto)
@@ -122,7 +156,7 @@ def table(groups, skipped, meta, wl, proto):
     for key, lab, _f, better, ratio in metrics:
         head.append(lab + " median (min–max)")
         if ratio:
-            head.append("× best")
+            head.append("× best (best client)")
     head.append("ok runs")
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for param in params:
@@ -132,26 +166,22 @@ def table(groups, skipped, meta, wl, proto):
                 continue
             cells = [label(client, wl, meta), param]
             for key, lab, f, better, ratio in metrics:
-                vals = g["vals"].get(key) or []
-                if not vals:
-                    cells.append("failed" if g["ok"] == 0 else "–")
-                else:
-                    m = statistics.median(vals)
-                    cells.append(fmt_num(f, m) + ("" if len(vals) == 1 else
-                                                  " (%s–%s)" % (fmt_num(f, min(vals)), fmt_num(f, max(vals)))))
+                cells.append(cell_text(g, key, f))
                 if ratio:
-                    meds = [med(groups, wl, proto, param, c, key) for c in CLIENT_ORDER]
-                    meds = [x for x in meds if x is not None]
+                    meds = [(med(groups, wl, proto, param, c, key), c) for c in CLIENT_ORDER]
+                    meds = [x for x in meds if x[0] is not None]
                     mine = med(groups, wl, proto, param, client, key)
                     if mine is None or not meds:
                         cells.append("–")
                     else:
                         best = max(meds) if better == "hi" else min(meds)
-                        cells.append("%.2f" % (mine / best) if best else "–")
-            okc = "%d/%d" % (g["ok"], g["runs"])
-            if g["ok"] < g["runs"] and g["notes"]:
-                okc += " (" + g["notes"][0].replace("|", "/").replace("\n", " ")[:120] + ")"
-            cells.append(okc)
+                        if not best[0]:
+                            cells.append("–")
+                        elif best[1] == client:
+                            cells.append("1.00")
+                        else:
+                            cells.append("%.2f (%s)" % (mine / best[0], best[1]))
+            cells.append(ok_text(g))
             out.append("| " + " | ".join(cells) + " |")
     for (w, c), why in sorted(skipped.items()):
         if w == wl or (wl in ("download", "upload") and w == "transfer"):
@@ -159,23 +189,164 @@ def table(groups, skipped, meta, wl, proto):
     return out
 
 
+def rss_growth_table(groups, skipped, meta):
+    c = meta["config"]
+    n = str(c["rss_n"])
+    show = c["rss_show"]
+    head = ["client"] + ["RSS MB at %s" % kfmt(k) for k in show] + \
+        ["peak RSS MB (VmHWM)", "RSS(%s) / RSS(%s)" % (kfmt(c["rss_n"]), kfmt(c["rss_ref"])), "req/s", "ok runs"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for client in CLIENT_ORDER:
+        g = groups.get(("rss-growth", "http", n, client))
+        if not g:
+            continue
+        cells = [label(client, "rss-growth", meta)] + [cell_text(g, "rss_at_%d" % k, "%.1f") for k in show]
+        cells += [cell_text(g, "rss_mb", "%.1f"), cell_text(g, "ratio", "%.3f"), cell_text(g, "rps", "%.0f"), ok_text(g)]
+        out.append("| " + " | ".join(cells) + " |")
+    for (w, cl), why in sorted(skipped.items()):
+        if w == "rss-growth":
+            out.append("| %s | %s |%s" % (cl, why, " |" * (len(head) - 2)))
+    return out
+
+
+def kfmt(n):
+    n = int(n)
+    return "%dk" % (n // 1000) if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def promise_table(groups, meta):
+    probes = params_of(groups, "promise", "-")
+    if not probes:
+        return []
+    order = ["then-chain", "new-promise", "all-1000", "fetch-user", "object", "call", "closure"]
+    probes.sort(key=lambda p: order.index(p) if p in order else 99)
+    whats = meta.get("extra", {}).get("probe_what", {})
+    head = ["probe", "rtjs µs/op", "node µs/op", "polyfill µs/op", "rtjs / node", "rtjs / polyfill", "ok runs"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in probes:
+        gs = {c: groups.get(("promise", "-", p, c)) for c in ("rtjs-libuv", "node", "polyfill")}
+        mine = med(groups, "promise", "-", p, "rtjs-libuv", "us_per_op")
+        nd = med(groups, "promise", "-", p, "node", "us_per_op")
+        pf = med(groups, "promise", "-", p, "polyfill", "us_per_op")
+        f = "%.3g"
+        cells = ["`%s` %s" % (p, whats.get(p, "")),
+                 cell_text(gs["rtjs-libuv"], "us_per_op", f), cell_text(gs["node"], "us_per_op", f),
+                 cell_text(gs["polyfill"], "us_per_op", f) if gs["polyfill"] else "– (no Promise in this row)",
+                 "%.3g×" % (mine / nd) if mine and nd else "–",
+                 "%.3g×" % (mine / pf) if mine and pf else "–",
+                 ", ".join("%s %s" % (c.split("-")[0], ok_text(g)) for c, g in gs.items() if g)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def instructions_section(groups, meta):
+    top = meta.get("extra", {}).get("instructions_top", {})
+    if not any(k[0] == "instructions" for k in groups):
+        return []
+    c = meta["config"]
+    n1, n2 = c["cg_n"]
+    out = ["Instructions executed by the client (valgrind `--tool=callgrind`, Ir), which unlike time do "
+           "not depend on the load of the machine (the kernel's share of a request is not in them). "
+           "Each figure is the difference between two runs that differ only in the number of "
+           "iterations, divided by that difference: start-up, warm-up and teardown cancel out. "
+           "Requests: rtjs (libuv) runs bench/reqrate.js against nginx with 16 connections, %d untimed "
+           "requests, then %d (first run) or %d (second run). Probes: the harness's count mode "
+           "(`SCRIPT count N WARM`), N and 2N iterations after the same warm-up. Top functions: "
+           "callgrind_annotate's self cost per function, the same difference per request or op; the "
+           "polyfill's are in the raw JSON. One run each: the counts are deterministic to a fraction of "
+           "a percent." % (c["cg_warm"], n1, n2), "",
+           "| what | instructions per request | Ir of the two runs | ok |", "|---|---|---|---|"]
+    for proto in ("http", "https"):
+        for (w, p, param, client), g in sorted(groups.items()):
+            if w == "instructions" and p == proto:
+                irs = "–"
+                if g["vals"].get("ir_n1"):
+                    irs = "%s / %s" % (fmt_big(g["vals"]["ir_n1"][0]), fmt_big(g["vals"]["ir_n2"][0]))
+                out.append("| %s %s (%s) | %s | %s | %s |" % (proto.upper(), param, client,
+                                                             cell_text(g, "ir_per_op", "%.0f"), irs, ok_text(g)))
+    probes = params_of(groups, "instructions", "-")
+    order = ["then-chain", "new-promise", "all-1000", "fetch-user", "object", "call", "closure"]
+    probes.sort(key=lambda p: order.index(p) if p in order else 99)
+    if probes:
+        out += ["", "| probe | rtjs Ir/op | polyfill Ir/op | rtjs / polyfill | ok runs |", "|---|---|---|---|---|"]
+        for p in probes:
+            a = med(groups, "instructions", "-", p, "rtjs-libuv", "ir_per_op")
+            b = med(groups, "instructions", "-", p, "polyfill", "ir_per_op")
+            ga, gb = groups.get(("instructions", "-", p, "rtjs-libuv")), groups.get(("instructions", "-", p, "polyfill"))
+            out.append("| `%s`%s | %s | %s | %s | %s |" % (
+                p, " (per element)" if p == "all-1000" else "", cell_text(ga, "ir_per_op", "%.0f"),
+                cell_text(gb, "ir_per_op", "%.0f") if gb else "– (no Promise in this row)",
+                "%.2f×" % (a / b) if a and b else "–",
+                ", ".join("%s %s" % (n, ok_text(g)) for n, g in (("rtjs", ga), ("polyfill", gb)) if g)))
+    comps = meta.get("extra", {}).get("instructions_components", {})
+    if comps:
+        names = ["Duktape", "runtime C", "libc", "other"]
+        out += ["", "**By component** (self cost: Duktape = the engine, duk_*.c; runtime C = lib/ and "
+                "backends/; libc = malloc, string functions, setjmp; other = libuv, BearSSL, zlib), Ir per "
+                "request or op (share):", "",
+                "| what | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for key in sorted(comps, key=lambda k: (0 if k.startswith("keepalive/") else 1,
+                                                order.index(k.split("/")[0]) if k.split("/")[0] in order else 0, k)):
+            kind, who = key.split("/", 1)
+            what = ("keep-alive request, %s" % who.upper()) if kind == "keepalive" else "`%s` (%s)" % (
+                kind, "rtjs" if who == "rtjs-libuv" else who)
+            vals = dict((n, (v, sh)) for n, v, sh in comps[key])
+            out.append("| %s | %s |" % (what, " | ".join("%.0f (%.0f %%)" % vals[n] if n in vals else "–" for n in names)))
+    for key in sorted(top, key=lambda k: (0 if k.startswith("keepalive/") else 1,
+                                          order.index(k.split("/")[0]) if k.split("/")[0] in order else 0, k)):
+        kind, who = key.split("/", 1)
+        if kind == "keepalive":
+            title = "Top functions per keep-alive request over %s (rtjs-libuv)" % who.upper()
+            limit = 15
+        elif who == "rtjs-libuv":
+            title = "Top functions per op, probe `%s` (rtjs-libuv)" % kind
+            limit = 6
+        else:
+            continue
+        out += ["", "**%s**" % title, "", "| function (file) | Ir per %s | share |" % (
+            "request" if kind == "keepalive" else "op"), "|---|---|---|"]
+        for fn, per, share in top[key][:limit]:
+            out.append("| `%s` | %.0f | %.1f %% |" % (fn.replace("|", "/"), per, share))
+    return out
+
+
+def fmt_big(v):
+    return "{:,}".format(int(v))
+
+
 def targets(groups, meta):
-    """Known gaps: (target, measured, met?) rows."""
+    """Known gaps: (target, measured with its baselines, met?, gap) rows."""
     rows = []
 
     def m(*a):
         return med(groups, *a)
 
-    def fmt(v, f="%.1f"):
-        return "n/a" if v is None else f % v
     lu, nd = m("keepalive", "http", "64", "rtjs-libuv", "rps"), m("keepalive", "http", "64", "node", "rps")
     if lu and nd:
-        rows.append(("libuv keep-alive GET at 64 connections ≥ 5× node (HTTP)", "%.2f× node" % (lu / nd), lu / nd >= 5,
+        rows.append(("libuv keep-alive GET at 64 connections ≥ 5× node (HTTP, warm)",
+                     "%.0f vs node %.0f req/s = %.2f×" % (lu, nd, lu / nd), lu / nd >= 5,
                      "" if lu / nd >= 5 else "%.1f× short" % (5 / (lu / nd))))
     cpu = m("keepalive", "http", "64", "rtjs-libuv", "cpu_us")
     if cpu is not None:
-        rows.append(("libuv client CPU ≤ 25 µs/request (keep-alive, 64, HTTP)", "%.0f µs" % cpu, cpu <= 25,
-                     "" if cpu <= 25 else "%.0f× over" % (cpu / 25)))
+        base = ", ".join("%s %.0f" % (c, v) for c, v in
+                         ((c, m("keepalive", "http", "64", c, "cpu_us")) for c in ("node", "curl", "wrk")) if v is not None)
+        rows.append(("libuv client CPU ≤ 25 µs/request (keep-alive, 64, HTTP, timed phase)",
+                     "%.0f µs (%s)" % (cpu, base), cpu <= 25, "" if cpu <= 25 else "%.1f× over" % (cpu / 25)))
+    c = meta["config"]
+    n, ref = str(c["rss_n"]), c["rss_ref"]
+    for client in ("rtjs-libuv", "rtjs-threadpool"):
+        pk = m("rss-growth", "http", n, client, "rss_mb")
+        nd_pk = m("rss-growth", "http", n, "node", "rss_mb")
+        if pk is not None:
+            rows.append(("%s: peak RSS ≤ %.0f MB over %s keep-alive GETs (no explicit GC)"
+                         % (client, TARGET_PEAK_MB, "{:,}".format(int(n))),
+                         "%.1f MB (node %s)" % (pk, "%.1f MB" % nd_pk if nd_pk else "n/a"), pk <= TARGET_PEAK_MB,
+                         "" if pk <= TARGET_PEAK_MB else "%.1f MB over" % (pk - TARGET_PEAK_MB)))
+        a, b = m("rss-growth", "http", n, client, "rss_at_%d" % ref), m("rss-growth", "http", n, client, "rss_at_" + n)
+        if a and b:
+            rows.append(("%s: RSS(%s) / RSS(%s) ≤ %.2f" % (client, kfmt(n), kfmt(ref), TARGET_GROWTH),
+                         "%.1f / %.1f MB = %.3f" % (b, a, b / a), b / a <= TARGET_GROWTH,
+                         "" if b / a <= TARGET_GROWTH else "+%.1f MB" % (b - a * TARGET_GROWTH)))
     for proto, bound in (("http", 10.0), ("https", 3.0)):
         g = groups.get(("inflight", proto, "10000", "rtjs-libuv"))
         if g:
@@ -189,7 +360,7 @@ def targets(groups, meta):
             failed_run = " (rtjs: failed run)"
         if a and b:
             rows.append(("10,000 in flight peak RSS ≤ 1/%d of node's (%s)" % (bound, proto.upper()),
-                         "%.0f MB vs %.0f MB = 1/%.1f%s" % (a, b, b / a, failed_run), b / a >= bound,
+                         "%.0f MB vs node %.0f MB = 1/%.1f%s" % (a, b, b / a, failed_run), b / a >= bound,
                          "" if b / a >= bound else "%.1f× too much (would need ≤ %.0f MB)" % (a / (b / bound), b / bound)))
     for wl in ("download", "upload"):
         for proto, bound in (("http", 0.8), ("https", 0.7)):
@@ -199,30 +370,36 @@ def targets(groups, meta):
             a, b = m(wl, proto, ps[0], "rtjs-libuv", "mbps"), m(wl, proto, ps[0], "curl", "mbps")
             if a and b:
                 rows.append(("%s ≥ %d%% of curl's MB/s (libuv, %s)" % (wl, bound * 100, proto.upper()),
-                             "%.0f vs %.0f MB/s = %.0f%%" % (a, b, 100 * a / b), a / b >= bound,
+                             "%.0f vs curl %.0f MB/s = %.0f%%" % (a, b, 100 * a / b), a / b >= bound,
                              "" if a / b >= bound else "%.0f points short" % (100 * (bound - a / b))))
     w, r = m("startup", "-", "start", "rtjs-libuv", "wall_ms"), m("startup", "-", "start", "rtjs-libuv", "rss_mb")
     if w is not None:
-        rows.append(("start-up `rtjs -e 0` ≤ 5 ms", "%.1f ms" % w, w <= 5, "" if w <= 5 else "%.1f ms over" % (w - 5)))
+        nw = m("startup", "-", "start", "node", "wall_ms")
+        rows.append(("start-up `rtjs -e 0` ≤ 5 ms", "%.1f ms (node %s)" % (w, "%.1f ms" % nw if nw else "n/a"), w <= 5,
+                     "" if w <= 5 else "%.1f ms over" % (w - 5)))
     if r is not None:
         rows.append(("start-up peak RSS ≤ 5 MB", "%.1f MB" % r, r <= 5, "" if r <= 5 else "%.1f MB over" % (r - 5)))
-    p = m("lag", "http", str(meta["config"]["lag_n"]), "rtjs-libuv", "p99")
+    p = m("lag", "http", str(c["lag_n"]), "rtjs-libuv", "p99")
     if p is not None:
-        rows.append(("event-loop lag p99 < 2 ms with %d in flight (libuv, HTTP)" % meta["config"]["lag_n"],
-                     "%.0f ms" % p, p < 2, "" if p < 2 else "%.0f× the bound" % (p / 2.0)))
-    tp = meta["config"]["tp_threads"]
-    for conc in meta["config"]["conc"]:
+        np_ = m("lag", "http", str(c["lag_n"]), "node", "p99")
+        rows.append(("event-loop lag p99 < 2 ms with %d in flight (libuv, HTTP)" % c["lag_n"],
+                     "%.0f ms (node %s)" % (p, "%.0f ms" % np_ if np_ is not None else "n/a"), p < 2,
+                     "" if p < 2 else "%.0f× the bound" % (p / 2.0)))
+    tp = c["tp_threads"]
+    for conc in c["conc"]:
         if conc > tp:
             continue
         a, b = m("keepalive", "http", str(conc), "rtjs-threadpool", "rps"), m("keepalive", "http", str(conc), "rtjs-libuv", "rps")
         if a and b:
             rows.append(("threadpool matches libuv up to pool size (keep-alive, %d conns ≤ %d threads, HTTP)" % (conc, tp),
-                         "%.2f× libuv" % (a / b), a / b >= 0.9, "" if a / b >= 0.9 else "%.0f%% slower" % (100 * (1 - a / b))))
+                         "%.0f vs libuv %.0f req/s = %.2f×" % (a, b, a / b), a / b >= 0.9,
+                         "" if a / b >= 0.9 else "%.0f%% slower" % (100 * (1 - a / b))))
     return rows
 
 
 def plots(groups, meta, outdir, stem):
-    files = []
+    """The SVG plots, as {name: path}."""
+    files = {}
     for proto in ("http", "https"):
         series = []
         for c in CLIENT_ORDER:
@@ -230,9 +407,9 @@ def plots(groups, meta, outdir, stem):
             if any(y is not None for _, y in pts):
                 series.append((label(c, "keepalive", meta), pts))
         f = os.path.join(outdir, "%s-keepalive-%s.svg" % (stem, proto))
-        svg.line_chart(f, "Keep-alive GET 13 B over %s: req/s vs concurrency" % proto.upper(), "connections (log scale)",
-                       "requests/s (median)", series, logx=True)
-        files.append(f)
+        svg.line_chart(f, "Keep-alive GET 13 B over %s (warm): req/s vs concurrency" % proto.upper(),
+                       "connections (log scale)", "requests/s (median)", series, logx=True)
+        files["keepalive-" + proto] = f
     series = []
     for proto in ("http", "https"):
         for c in CLIENT_ORDER:
@@ -241,7 +418,7 @@ def plots(groups, meta, outdir, stem):
                 series.append(("%s %s" % (c, proto.upper()), pts))
     f = os.path.join(outdir, "%s-inflight-rss.svg" % stem)
     svg.line_chart(f, "Peak RSS vs requests in flight (1 s endpoint)", "requests in flight", "peak RSS MB (median)", series)
-    files.append(f)
+    files["inflight"] = f
     groups_l, bars = [], []
     n = str(meta["config"]["lag_n"])
     clients = [c for c in CLIENT_ORDER if groups.get(("lag", "http", n, c)) or groups.get(("lag", "https", n, c))]
@@ -251,19 +428,106 @@ def plots(groups, meta, outdir, stem):
     f = os.path.join(outdir, "%s-lag.svg" % stem)
     svg.bar_chart(f, "Event-loop lag with %s fetches in flight (1 ms interval)" % n, "lateness ms (median of runs)",
                   clients, bars)
-    files.append(f)
+    files["lag"] = f
+    rn = str(meta["config"]["rss_n"])
+    series = []
+    for c in CLIENT_ORDER:
+        g = groups.get(("rss-growth", "http", rn, c))
+        if not g:
+            continue
+        ks = sorted(int(k[len("rss_at_"):]) for k in g["vals"] if k.startswith("rss_at_"))
+        pts = [(k / 1000.0, statistics.median(g["vals"]["rss_at_%d" % k])) for k in ks]
+        if pts:
+            series.append((label(c, "rss-growth", meta), pts))
+    f = os.path.join(outdir, "%s-rss-growth.svg" % stem)
+    svg.line_chart(f, "RSS during %s keep-alive GETs (one process, no explicit GC)" % "{:,}".format(int(rn)),
+                   "requests done (thousands)", "VmRSS MB (median)", series)
+    files["rss-growth"] = f
     return files
 
 
-def body(groups, skipped, meta, img_prefix, img_names):
+def protocol(meta):
     c = meta["config"]
-    fmtargs = dict(dur=c["dur_ms"], durs=max(1, round(c["dur_ms"] / 1000.0)), tp=c["tp_threads"],
+    return ["## Protocol", "",
+            "- **Warm, steady state.** Every JavaScript client (rtjs on both backends, node) runs an "
+            "untimed warm-up in the process it is measured in (%s requests or %s s, whichever comes "
+            "first), then a timed phase (%s requests or %s s, whichever comes first). req/s and CPU "
+            "per request are the timed phase's. CPU is read from outside, the same way for every JS "
+            "client: the script prints a marker to stderr as the phase starts and ends and idles "
+            "50 ms, and bench/measure.c reads utime+stime of the whole process from /proc/PID/stat "
+            "at each. curl and wrk (native, nothing to warm) are measured over their whole run. The "
+            "old 1 s-from-start figures stay only in rows labelled **cold**; start-up is cold by "
+            "definition." % ("{:,}".format(c["warm_n"]), s1(c["warm_ms"]), "{:,}".format(c["timed_n"]),
+                             s1(c["timed_ms"])),
+            "- **Medians with min–max** over %d runs per cell (fewer where said), clients "
+            "interleaved run by run (run k starts with the k-th client)." % c["runs"],
+            "- **Memory over a long run, no explicit GC.** rss-growth: %s keep-alive GETs at %d "
+            "connections in one process per client, no `rt.gc()`; VmRSS from /proc/PID/status at "
+            "the client's checkpoint markers, and the peak (VmHWM)." % ("{:,}".format(c["rss_n"]), c["rss_conc"]),
+            "- **Promise probes** (bench/promise/): the same ES5 files under rtjs, node, and a "
+            "Promise written in JavaScript (%s) on our own Duktape; each warms up, then times "
+            ">= %s s of batches." % (meta["versions"].get("polyfill", "?").split(" (")[0], s1(c["probe_s"] * 1000)),
+            "- **Instruction counts** (callgrind) explain where the time goes: per request and per "
+            "Promise op, start-up cancelled by the difference of two runs (section \"Per-request "
+            "budget\").",
+            "- Ratios are computed within this run only; each ratio is printed next to the two "
+            "figures it comes from."]
+
+
+def s1(ms):
+    return ("%g" % (ms / 1000.0))
+
+
+def body(groups, skipped, meta, img_prefix, imgs):
+    c = meta["config"]
+    fmtargs = dict(tp=c["tp_threads"], warm_n="{:,}".format(c["warm_n"]), warm_s=s1(c["warm_ms"]),
+                   timed_n="{:,}".format(c["timed_n"]), timed_s=s1(c["timed_ms"]),
+                   timed_s_int=max(1, int(round(c["timed_ms"] / 1000.0))), cold_ms=c["cold_ms"],
                    tpi=c["tp_threads_inflight"], r10k=", ".join(["%s in flight over %s: %d" % (k.split("/")[0], k.split("/")[1].upper(), v)
                                for k, v in sorted(meta["inflight_runs"].items()) if int(k.split("/")[0]) in c["inflight"]]
                               + ["other cells: %d" % c["runs"]]),
                    runs=c["runs"], lag=c["lag_n"])
     out = []
+
+    def img(alt, key):
+        return "![%s](%s%s)" % (alt, img_prefix, imgs[key])
     for wl in ORDER:
+        if wl == "rss-growth":
+            t = rss_growth_table(groups, skipped, meta)
+            if len(t) > 2:
+                out += ["", "## Memory over a long run: RSS growth", "",
+                        "bench/rss-growth.js: %s keep-alive GETs of 13 B at %d connections in ONE process per "
+                        "client, every body read, no explicit garbage collection (no `rt.gc()`). The client "
+                        "prints a marker after %s requests and every %s; bench/measure.c reads VmRSS from "
+                        "/proc/PID/status at each (the table shows some; all are in the raw data and the "
+                        "plot). Peak: VmHWM at exit. Targets (rtjs): peak ≤ %.0f MB, RSS(%s)/RSS(%s) ≤ %.2f. "
+                        "Runs: %d per client. rtjs threadpool runs with `--threads %d`."
+                        % ("{:,}".format(c["rss_n"]), c["rss_conc"], "{:,}".format(c["rss_first"]),
+                           "{:,}".format(c["rss_every"]), TARGET_PEAK_MB, kfmt(c["rss_n"]), kfmt(c["rss_ref"]),
+                           TARGET_GROWTH, c["rss_runs"], c["tp_threads"]), ""] + t + ["", img("RSS growth", "rss-growth"), ""]
+            continue
+        if wl == "promise":
+            t = promise_table(groups, meta)
+            if t:
+                out += ["", "## Promise probes", "",
+                        "bench/promise/harness.js followed by one probe file, the same text under each "
+                        "client: **rtjs** (the libuv build: native Promise), **node**, and **polyfill**: %s "
+                        "(bench only, never linked into the library), prepended to the script with "
+                        "a line that makes it the global Promise and flushes its queue from one "
+                        "`queueMicrotask` job - a Promise in JavaScript on our own Duktape. Each run warms up "
+                        "(calibrating a batch that takes ≥ 50 ms) and times batches until they add up to "
+                        "≥ %s s; µs per op = wall time in batches / ops. The last three rows are for scale "
+                        "(no Promise). node optimises (inlines, may elide allocations) what Duktape "
+                        "interprets: that is what a user of each gets. Ratios: rtjs's median over the "
+                        "other's; above 1 rtjs is slower."
+                        % (meta["versions"].get("polyfill", "?").split(" (")[0] + " from npm",
+                           s1(c["probe_s"] * 1000)), ""] + t + [""]
+            continue
+        if wl == "instructions":
+            t = instructions_section(groups, meta)
+            if t:
+                out += ["", "## Per-request budget (instruction counts)", ""] + t + [""]
+            continue
         title = TABLES[wl][0]
         plist = [p for p in (["-", "http", "https"] if wl == "startup" else ["http", "https", "https-full"])
                  if params_of(groups, wl, p)]
@@ -277,22 +541,22 @@ def body(groups, skipped, meta, img_prefix, img_names):
                     out += ["**%s**" % proto.upper(), ""]
                 out += t + [""]
         if wl == "keepalive":
-            out += ["![req/s vs concurrency, HTTP](%s%s) ![req/s vs concurrency, HTTPS](%s%s)"
-                    % (img_prefix, img_names[0], img_prefix, img_names[1]), ""]
+            out += [img("req/s vs concurrency, HTTP", "keepalive-http") + " " +
+                    img("req/s vs concurrency, HTTPS", "keepalive-https"), ""]
         if wl == "inflight":
-            out += ["![peak RSS vs requests in flight](%s%s)" % (img_prefix, img_names[2]), ""]
+            out += [img("peak RSS vs requests in flight", "inflight"), ""]
         if wl == "lag":
-            out += ["![event-loop lag](%s%s)" % (img_prefix, img_names[3]), ""]
+            out += [img("event-loop lag", "lag"), ""]
     return out
 
 
 def header(meta):
     v = meta["versions"]
-    c = meta["config"]
     return ["- Date: %s%s" % (meta["date"], " (bench-quick: reduced set, not for comparison)" if meta["quick"] else ""),
             "- Machine: %s cores, %s, %s RAM, Linux %s" % (meta["nproc"], meta["cpu"], meta["memory"], meta["kernel"]),
-            "- Versions: %s; %s; node %s; %s; %s; nginx %s" % (v["rtjs-libuv"], v["rtjs-threadpool"], v["node"], v["curl"],
-                                                              v["wrk"], v["nginx"]),
+            "- Versions: %s; %s; node %s; %s; %s; nginx %s; polyfill %s; %s" % (
+                v["rtjs-libuv"], v["rtjs-threadpool"], v["node"], v["curl"], v["wrk"], v["nginx"],
+                v.get("polyfill", "?"), v.get("valgrind", "?")),
             "- Server: nginx, one worker, keep-alive (keepalive_requests 100000000), HTTP and HTTPS "
             "(TLS 1.2/1.3, EC P-256 certificate from tests/certs/make-certs.sh) on 127.0.0.1, "
             "generated from bench/nginx.conf.in; static files in a temp dir; upload sink and 1 s delay "
@@ -301,13 +565,11 @@ def header(meta):
             % (" ".join(meta["load"].get("start", "?")), " ".join(meta["load"].get("end", "?"))),
             "- Pinning: %s" % ("server on CPU 0, each client on CPU 1 (taskset)" if meta["taskset"]
                                else "none (taskset missing or one CPU)"),
-            "- Method: %s runs per cell (fewer for the 10,000-in-flight cells: see there)%s, clients interleaved run by run (run k starts with the k-th "
-            "client); medians with min–max over the successful runs. \"× best\" is the client's median "
-            "divided by the best median of the same cell (1.00 = best; above 1 for costs, below 1 for "
-            "rates). Peak RSS (ru_maxrss), client CPU (ru_utime + ru_stime) and OS threads are measured "
-            "from outside for every client alike (bench/measure.c: fork, exec, wait4; /proc for threads)." % (
-                c["runs"], ", after one warm-up round (not recorded) for the rate and "
-                           "start-up cells" if c["warmup"] else ", no warm-up")]
+            "- Measured from outside for every client alike (bench/measure.c: fork, exec, wait4; "
+            "/proc/PID/stat and /proc/PID/status at the client's markers; /proc for threads): peak "
+            "RSS (ru_maxrss), client CPU (utime + stime), OS threads. \"× best\" is the client's "
+            "median over the best median of the same cell, the best client named beside it (1.00 = "
+            "best; above 1 for costs, below 1 for rates)."]
 
 
 def write(rows, skipped, meta, outdir, quick, docs, root):
@@ -334,13 +596,13 @@ def write(rows, skipped, meta, outdir, quick, docs, root):
               open(p, "w"), indent=1)
     paths.append(p)
     svgs = plots(groups, meta, outdir, stem)
-    paths += svgs
-    names = [os.path.basename(s) for s in svgs]
+    paths += list(svgs.values())
+    names = {k: os.path.basename(v) for k, v in svgs.items()}
     gaps = targets(groups, meta)
-    gap_table = ["| target | measured | met | gap |", "|---|---|---|---|"]
+    gap_table = ["| target | measured (baselines beside) | met | gap |", "|---|---|---|---|"]
     for t, mval, ok, gap in gaps:
         gap_table.append("| %s | %s | %s | %s |" % (t, mval, "yes" if ok else "**no**", gap or "–"))
-    md = ["# Benchmark report %s" % stem, ""] + header(meta) + body(groups, skipped, meta, "", names)
+    md = ["# Benchmark report %s" % stem, ""] + header(meta) + [""] + protocol(meta) + body(groups, skipped, meta, "", names)
     md += ["", "## Targets", "", "Targets are ratios, not tests; \"no\" rows are the Known gaps "
            "(docs/benchmarks.md).", ""] + gap_table + [""]
     p = os.path.join(outdir, stem + ".md")
@@ -349,21 +611,23 @@ def write(rows, skipped, meta, outdir, quick, docs, root):
     if docs:
         img = os.path.join(root, "docs", "img")
         os.makedirs(img, exist_ok=True)
-        dnames = []
-        for s in svgs:
+        dnames = {}
+        for k, s in svgs.items():
             n = "bench-" + os.path.basename(s)[len(stem) + 1:]
             shutil.copy(s, os.path.join(img, n))
-            dnames.append(n)
+            dnames[k] = n
         notes = os.path.join(root, "bench", "known-gaps.md")
         d = ["# Benchmarks", "",
              "Generated by `make bench` (bench/bench.py) from the run in bench/results/%s.md "
              "(raw figures: %s.csv, %s.json next to it). `make bench-quick` runs a reduced set in "
              "a few minutes (CI smoke test; it asserts no figure)." % (stem, stem, stem), "",
-             "How to run: `make deps-bench` installs nginx, its echo module, wrk and curl (Debian "
-             "packages); `make bench` builds both backends and runs everything (15–20 min on 2 cores); "
-             "`bench/bench.py --only keepalive,lag --runs 3` runs a subset; `--http-port`/`--https-port` "
+             "How to run: `make deps-bench` installs nginx, its echo module, wrk, curl and valgrind "
+             "(Debian packages); node and npm come with the machine's node; `make bench` builds both "
+             "backends and runs everything (about an hour on 2 cores); `bench/bench.py --only "
+             "keepalive,promise --runs 3` runs a subset (workloads: keepalive, cold, close, transfer, "
+             "inflight, lag, startup, rss-growth, promise, instructions); `--http-port`/`--https-port` "
              "(or BENCH_HTTP_PORT/BENCH_HTTPS_PORT) fix the ports, ephemeral otherwise. Progress "
-             "goes to stderr; Ctrl-C stops nginx.", ""] + header(meta)
+             "goes to stderr; Ctrl-C stops nginx.", ""] + header(meta) + [""] + protocol(meta)
         d += body(groups, skipped, meta, "img/", dnames)
         d += ["", "## Known gaps", "", "Measured against the targets in the same run (ratios, not tests):", ""]
         d += gap_table + [""]
