@@ -310,3 +310,33 @@ void *rt__dx_heap_udata(duk_context *ctx)
 {
     return ((duk_hthread *)ctx)->heap->heap_udata;
 }
+
+void rt__dx_new_target(duk_context *ctx, duk_idx_t nargs)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_idx_t idx_func = duk_get_top(ctx) - nargs - 2;
+    if (idx_func < 0 || !duk_is_constructable(ctx, idx_func) ||
+        !duk_is_constructable(ctx, idx_func + 1))
+        (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "not a constructor");
+    /* [ ... func newTarget args ] -> [ ... func instance args ]: the default instance gets
+       newTarget.prototype (an Object, else %Object.prototype%), and the flag tells the call
+       machinery not to overwrite it with func.prototype */
+    duk_push_object(ctx);
+    duk_get_prop_string(ctx, idx_func + 1, "prototype");
+    if (duk_is_object(ctx, -1))
+        duk_set_prototype(ctx, -2);
+    else
+        duk_pop(ctx);
+    duk_replace(ctx, idx_func + 1);
+    duk_handle_call_unprotected(thr, idx_func, DUK_CALL_FLAG_CONSTRUCT |
+                                                   DUK_CALL_FLAG_DEFAULT_INSTANCE_UPDATED);
+}
+
+void rt__dx_gc_pause(duk_context *ctx, int pause)
+{
+    duk_heap *heap = ((duk_hthread *)ctx)->heap;
+    if (pause)
+        heap->ms_prevent_count++;
+    else if (heap->ms_prevent_count > 0)
+        heap->ms_prevent_count--;
+}

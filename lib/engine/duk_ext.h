@@ -81,6 +81,19 @@ int rt__dx_own_count_is(duk_context *ctx, duk_idx_t idx, int n);
 /* The [[Prototype]] heapptr of the object at idx (NULL if none or not an object). */
 void *rt__dx_proto(duk_context *ctx, duk_idx_t idx);
 
+/* Construct(func, args, newTarget): [ ... func newTarget arg1 .. argN ] -> [ ... result ].
+   The new object's [[Prototype]] comes from newTarget.prototype, as OrdinaryCreateFromConstructor
+   says (public API: duk_new always uses func.prototype, and Duktape's Reflect.construct
+   throws "unsupported" when newTarget differs from the target). Built-in constructors that
+   make their own object (Array, Date, Error...) ignore it, as they do under duk_new. Throws a
+   TypeError if func or newTarget is not a constructor. */
+void rt__dx_new_target(duk_context *ctx, duk_idx_t nargs);
+
+/* Tests: pause (1) / resume (0) mark-and-sweep, voluntary and emergency, so that only
+   reference counting frees - what a test of "no garbage cycles" needs (public API: none;
+   duk_gc only forces a collection). */
+void rt__dx_gc_pause(duk_context *ctx, int pause);
+
 /* The heap's allocator user data (public API: duk_get_memory_functions copies 4 fields). */
 void *rt__dx_heap_udata(duk_context *ctx);
 

@@ -839,8 +839,9 @@ static duk_ret_t js_finally(duk_context *ctx)
 /* IterableToList(iterable at idx): [ ... ] -> [ ... list ] (declared below) */
 static void iterable_to_list(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx);
 
-/* [ ... proto message-or-undefined options errors-list ] -> [ ... error ]: the steps of
-   AggregateError after the list is known. */
+/* [ ... proto message-or-undefined cause-or-nothing errors-list ] -> [ ... error ]: the steps
+   of AggregateError once its inputs are known; "nothing" is the internal K_FLAGS key (no
+   script can make it), meaning no cause property. */
 static void make_aggregate(duk_context *ctx, duk_idx_t proto)
 {
     proto = duk_normalize_index(ctx, proto);
@@ -855,9 +856,9 @@ static void make_aggregate(duk_context *ctx, duk_idx_t proto)
         duk_def_prop(ctx, e, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
                                  DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
     }
-    if (duk_is_object(ctx, proto + 2) && duk_has_prop_string(ctx, proto + 2, "cause")) {
+    if (duk_get_heapptr(ctx, proto + 2) != ps_of(ctx)->key[K_FLAGS]) {
         duk_push_string(ctx, "cause");
-        duk_get_prop_string(ctx, proto + 2, "cause");
+        duk_dup(ctx, proto + 2);
         duk_def_prop(ctx, e, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
                                  DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
     }
@@ -888,7 +889,11 @@ static duk_ret_t js_aggregate_error(duk_context *ctx)
     } else {
         duk_push_undefined(ctx);
     }
-    duk_dup(ctx, 2);
+    /* InstallErrorCause(O, options) */
+    if (duk_is_object(ctx, 2) && duk_has_prop_string(ctx, 2, "cause"))
+        duk_get_prop_string(ctx, 2, "cause");
+    else
+        duk_push_heapptr(ctx, ps->key[K_FLAGS]);
     iterable_to_list(ctx, ps, 0);
     make_aggregate(ctx, 3);
     return 1;
@@ -1126,7 +1131,7 @@ static void element_settled(duk_context *ctx, struct rt__promises *ps, duk_idx_t
         if (ck == C_ANY) {
             duk_push_heapptr(ctx, ps->agg_proto);
             duk_push_string(ctx, "All promises were rejected");
-            duk_push_undefined(ctx);
+            duk_push_heapptr(ctx, ps->key[K_FLAGS]);
             duk_dup(ctx, v + 1);
             make_aggregate(ctx, -4);
             capability_settle(ctx, ps, -4, 0);
@@ -1263,7 +1268,7 @@ static duk_ret_t combinator_loop(duk_context *ctx, void *udata)
         if (kind == C_ANY) {
             duk_push_heapptr(ctx, ps->agg_proto);
             duk_push_string(ctx, "All promises were rejected");
-            duk_push_undefined(ctx);
+            duk_push_heapptr(ctx, ps->key[K_FLAGS]);
             duk_dup(ctx, -7);
             make_aggregate(ctx, -4);
             capability_settle(ctx, ps, -4, 0);
@@ -1328,6 +1333,35 @@ static duk_ret_t js_race(duk_context *ctx) { return combinator(ctx, C_RACE); }
 static duk_ret_t js_species(duk_context *ctx)
 {
     duk_push_this(ctx);
+    return 1;
+}
+
+/* Reflect.construct(target, argumentsList[, newTarget]): Duktape 2.7's throws "unsupported"
+   when newTarget is given and differs from target, which is how an ES5 function subclasses
+   Promise (the header comment); replaced at start-up with the standard steps. */
+static duk_ret_t js_reflect_construct(duk_context *ctx)
+{
+    if (duk_get_top(ctx) < 3) {
+        duk_set_top(ctx, 2);
+        duk_dup(ctx, 0);
+    }
+    duk_set_top(ctx, 3);
+    if (!duk_is_constructable(ctx, 0))
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "Reflect.construct: target is not a constructor");
+    if (!duk_is_constructable(ctx, 2))
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "Reflect.construct: newTarget is not a constructor");
+    if (!duk_is_object(ctx, 1))
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "Reflect.construct: argumentsList is not an object");
+    duk_dup(ctx, 0);
+    duk_dup(ctx, 2);
+    duk_get_prop_string(ctx, 1, "length");   /* CreateListFromArrayLike */
+    double len = duk_to_number(ctx, -1);
+    duk_pop(ctx);
+    duk_idx_t n = len > 0 ? (len > 1e6 ? (duk_idx_t)1e6 : (duk_idx_t)len) : 0;
+    duk_require_stack(ctx, n);
+    for (duk_idx_t i = 0; i < n; i++)
+        duk_get_prop_index(ctx, 1, (duk_uarridx_t)i);
+    rt__dx_new_target(ctx, n);
     return 1;
 }
 
@@ -1451,7 +1485,8 @@ static duk_ret_t init(duk_context *ctx, void *udata)
     keep(ctx, -1);
     duk_pop(ctx);
 
-    /* Promise: length, name, prototype, statics, [Symbol.species] (the spec's order) */
+    /* Promise: length, name, prototype, statics, [Symbol.species] (V8's order, so that
+       property listings match Node's; the specification leaves it open) */
     rt__dx_push_function(ctx, js_promise, 1, 0, 1, "Promise", 1, NULL, 0);   /* 0 */
     ps->ctor = duk_get_heapptr(ctx, 0);
     keep(ctx, 0);
@@ -1465,10 +1500,10 @@ static duk_ret_t init(duk_context *ctx, void *udata)
     define_method(ctx, 0, "allSettled", js_all_settled, 1, 1);
     define_method(ctx, 0, "any", js_any, 1, 1);
     define_method(ctx, 0, "race", js_race, 1, 1);
-    define_method(ctx, 0, "reject", js_reject, 1, 1);
     ps->resolve = define_method(ctx, 0, "resolve", js_resolve, 1, 1);
-    define_method(ctx, 0, "try", js_try, DUK_VARARGS, 1);
+    define_method(ctx, 0, "reject", js_reject, 1, 1);
     define_method(ctx, 0, "withResolvers", js_with_resolvers, 0, 0);
+    define_method(ctx, 0, "try", js_try, DUK_VARARGS, 1);
     duk_push_heapptr(ctx, ps->sym_species);
     rt__dx_push_function(ctx, js_species, 0, 0, 0, "get [Symbol.species]", 0, NULL, 0);
     ps->species_getter = duk_get_heapptr(ctx, -1);
@@ -1522,6 +1557,12 @@ static duk_ret_t init(duk_context *ctx, void *udata)
     duk_push_string(ctx, "AggregateError");
     duk_swap_top(ctx, -2);
     duk_def_prop(ctx, -3, DEFPROP_METHOD);
+    duk_pop(ctx);                          /* the global object */
+
+    duk_get_global_string(ctx, "Reflect");
+    if (duk_is_object(ctx, -1))
+        define_method(ctx, -1, "construct", js_reflect_construct, DUK_VARARGS, 2);
+    duk_pop(ctx);
     return 0;
 }
 
