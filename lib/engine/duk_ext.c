@@ -340,3 +340,40 @@ void rt__dx_gc_pause(duk_context *ctx, int pause)
     else if (heap->ms_prevent_count > 0)
         heap->ms_prevent_count--;
 }
+
+/* Entry index of own `key` in obj, trying *hint first (O(1) when the table did not move). */
+static duk_int_t dx_find(duk_heap *heap, duk_hobject *h, duk_hstring *key, int *hint)
+{
+    duk_int_t e_idx, h_idx;
+    if (*hint >= 0 && (duk_uint32_t)*hint < DUK_HOBJECT_GET_ENEXT(h) &&
+        DUK_HOBJECT_E_GET_KEY(heap, h, *hint) == key)
+        return *hint;
+    if (!duk_hobject_find_entry(heap, h, key, &e_idx, &h_idx))
+        return -1;
+    *hint = (int)e_idx;
+    return e_idx;
+}
+
+int rt__dx_own_data_is(duk_context *ctx, void *obj, void *key, void *value, int *hint)
+{
+    duk_heap *heap = ((duk_hthread *)ctx)->heap;
+    duk_hobject *h = (duk_hobject *)obj;
+    if (DUK_HOBJECT_IS_PROXY(h))
+        return 0;
+    duk_int_t i = dx_find(heap, h, (duk_hstring *)key, hint);
+    if (i < 0 || DUK_HOBJECT_E_SLOT_IS_ACCESSOR(heap, h, i))
+        return 0;
+    duk_tval *tv = DUK_HOBJECT_E_GET_VALUE_TVAL_PTR(heap, h, i);
+    return DUK_TVAL_IS_OBJECT(tv) && (void *)DUK_TVAL_GET_OBJECT(tv) == value;
+}
+
+int rt__dx_own_getter_is(duk_context *ctx, void *obj, void *key, void *getter, int *hint)
+{
+    duk_heap *heap = ((duk_hthread *)ctx)->heap;
+    duk_hobject *h = (duk_hobject *)obj;
+    if (DUK_HOBJECT_IS_PROXY(h))
+        return 0;
+    duk_int_t i = dx_find(heap, h, (duk_hstring *)key, hint);
+    return i >= 0 && DUK_HOBJECT_E_SLOT_IS_ACCESSOR(heap, h, i) &&
+           (void *)DUK_HOBJECT_E_GET_VALUE_GETTER(heap, h, i) == getter;
+}

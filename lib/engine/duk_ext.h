@@ -76,6 +76,11 @@ int rt__dx_is_array(duk_context *ctx, duk_idx_t idx);
 int rt__dx_get_own_data(duk_context *ctx, void *obj, void *key);
 /* The getter (heapptr) of own accessor `key` of `obj`, NULL if none. */
 void *rt__dx_own_getter(duk_context *ctx, void *obj, void *key);
+/* 1 if own `key` of `obj` is a data property holding the object `value` / an accessor whose
+   getter is `getter` (all heapptrs). *hint caches the entry index between calls (start -1):
+   O(1) while the property table keeps its layout. */
+int rt__dx_own_data_is(duk_context *ctx, void *obj, void *key, void *value, int *hint);
+int rt__dx_own_getter_is(duk_context *ctx, void *obj, void *key, void *getter, int *hint);
 /* 1 if the object at idx has exactly n own properties (entries, array part empty). */
 int rt__dx_own_count_is(duk_context *ctx, duk_idx_t idx, int n);
 /* The [[Prototype]] heapptr of the object at idx (NULL if none or not an object). */

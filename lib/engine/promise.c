@@ -67,6 +67,7 @@ struct rt__promises {
     void *species_getter;
     void *str_then, *str_constructor, *str_next, *sym_species, *sym_iterator;
     void *agg_proto;                       /* %AggregateError.prototype% */
+    int hint[3];                           /* entry indices for plain_promise's checks */
     int arr_known;                         /* 1: the three below were read (00-iter.js) */
     void *arr_values, *arr_iter_proto, *arr_iter_next;
 };
@@ -145,14 +146,9 @@ static int plain_promise(duk_context *ctx, struct rt__promises *ps, duk_idx_t id
     if (!rt__dx_own_count_is(ctx, idx, PSLOTS) || rt__dx_proto(ctx, idx) != ps->proto ||
         !is_promise(ctx, ps, idx))
         return 0;
-    int ok = rt__dx_get_own_data(ctx, ps->proto, ps->str_constructor) &&
-             duk_get_heapptr(ctx, -1) == ps->ctor;
-    duk_pop(ctx);
-    if (!ok)
-        return 0;
-    ok = rt__dx_get_own_data(ctx, ps->proto, ps->str_then) && duk_get_heapptr(ctx, -1) == ps->then;
-    duk_pop(ctx);
-    return ok && rt__dx_own_getter(ctx, ps->ctor, ps->sym_species) == ps->species_getter;
+    return rt__dx_own_data_is(ctx, ps->proto, ps->str_constructor, ps->ctor, &ps->hint[0]) &&
+           rt__dx_own_data_is(ctx, ps->proto, ps->str_then, ps->then, &ps->hint[1]) &&
+           rt__dx_own_getter_is(ctx, ps->ctor, ps->sym_species, ps->species_getter, &ps->hint[2]);
 }
 
 /* ---- rejection tracking ---- */
@@ -1458,6 +1454,7 @@ static duk_ret_t init(duk_context *ctx, void *udata)
     duk_put_prop_string(ctx, -2, "unhandled");
     duk_pop(ctx);
     rt->promises = ps;
+    ps->hint[0] = ps->hint[1] = ps->hint[2] = -1;
     for (int i = 0; i < NKEYS; i++) {
         duk_push_string(ctx, key_names[i]);
         ps->key[i] = duk_get_heapptr(ctx, -1);
