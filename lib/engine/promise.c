@@ -52,7 +52,8 @@ static const char *const key_names[NKEYS] = {
 #define F_LIST 16                          /* the value slot holds an Array of reactions */
 
 /* job kinds (the aux of an RT_JOB_PROMISE record) */
-enum { JOB_REACT_F = 1, JOB_REACT_R = 2, JOB_THENABLE = 3 };
+enum { JOB_REACT_F = 1, JOB_REACT_R = 2, JOB_THENABLE = 3,
+       JOB_ELEM_F = 4, JOB_ELEM_R = 5 };  /* ELEM: [ state value index ], no record */
 /* record kinds (element 0 of a reaction record) */
 enum { RK_CAP = 1, RK_ELEM, RK_RACE };
 /* combinator kinds, and the combinator state tuple's fields */
@@ -545,6 +546,27 @@ void rt__promise_job(duk_context *ctx, uint32_t aux)
             duk_swap_top(ctx, -2);
             duk_call_method(ctx, 1);
         }
+        return;
+    }
+    if (aux == JOB_ELEM_F || aux == JOB_ELEM_R) {
+        /* [ state value index ]: as an RK_ELEM / RK_RACE record's job */
+        duk_idx_t st = a;
+        int type = aux == JOB_ELEM_F ? JOB_REACT_F : JOB_REACT_R;
+        rt__dx_array_get(ctx, duk_get_heapptr(ctx, st), ST_KIND);
+        int ck = duk_get_int(ctx, -1);
+        duk_pop(ctx);
+        if (ck == C_RACE) {
+            push_state_capability(ctx, st);
+            duk_dup(ctx, a + 1);
+            capability_settle(ctx, ps, -4, type == JOB_REACT_F);
+            return;
+        }
+        uint32_t index = (uint32_t)duk_get_number(ctx, a + 2);
+        int magic = ck == C_ALL ? (type == JOB_REACT_F ? M_ALL_F : 0)
+                  : ck == C_SETTLED ? (type == JOB_REACT_F ? M_SETTLED_F : M_SETTLED_R)
+                  : (type == JOB_REACT_F ? 0 : M_ANY_R);
+        duk_dup(ctx, a + 1);
+        element_settled(ctx, ps, st, index, magic);
         return;
     }
     int type = (int)aux;
@@ -1207,7 +1229,17 @@ static duk_ret_t combinator_loop(duk_context *ctx, void *udata)
         if (kind != C_RACE)
             add_remaining(ctx, s, 1);
         /* Invoke(nextPromise, "then", ...) */
-        if (plain_promise(ctx, ps, np)) {
+        int plain = plain_promise(ctx, ps, np);
+        int np_flags = plain ? flags_of(ctx, ps, np) : 0;
+        if (plain && (np_flags & ST_MASK)) {
+            /* as below, and already settled: the reaction job straight away, no record */
+            set_flags(ctx, ps, np, np_flags | F_HANDLED);
+            duk_dup(ctx, 5);
+            slot_get(ctx, ps, np, K_VALUE);
+            duk_push_number(ctx, index);
+            rt__microtask_enqueue(ctx, RT_JOB_PROMISE, (np_flags & ST_MASK) == RT_PROMISE_FULFILLED ?
+                                  JOB_ELEM_F : JOB_ELEM_R, 3);
+        } else if (plain) {
             /* our then on our promise, species %Promise%: the derived promise would be
                unreachable and never reject, the element functions never seen - a record */
             if (kind == C_RACE) {
