@@ -9,7 +9,7 @@
  * writes one record and its values straight into the Array's storage: no function object,
  * array or closure per job. Running a job takes its values out (the slots become undefined,
  * so a job that ran holds nothing). The ring doubles when full (records and values moved in
- * order), and never shrinks. A drain runs jobs inside one protected call; a job that throws
+ * order), and shrinks back once empty after a burst. A drain runs jobs inside one protected call; a job that throws
  * is reported as uncaught and the drain resumes with the next job. After the last job the
  * unhandled-rejection check runs (promise.c). Callers: promise.c (reactions, adoption),
  * queueMicrotask, rt__microtask_push_c for C users; the loop drains (loop.c, timers.c...).
@@ -53,6 +53,26 @@ static void grow(duk_context *ctx, rt_runtime *rt)
     rt->job_vals = nv;
     rt->job_cap = ncap;
     rt->job_head = 0;
+}
+
+/* After a burst: an empty ring larger than JOBS_SHRINK records goes back to JOBS_MIN, so a
+   one-off million-element Promise.all does not keep its queue's memory. */
+#define JOBS_SHRINK 4096
+static duk_ret_t shrink(duk_context *ctx, void *udata)
+{
+    rt_runtime *rt = udata;
+    duk_push_heap_stash(ctx);
+    duk_push_fixed_buffer(ctx, (duk_size_t)JOBS_MIN * sizeof(struct rt__job));
+    struct rt__job *nj = duk_get_buffer(ctx, -1, NULL);
+    rt__dx_push_array_n(ctx, JOBS_MIN * RT_JOB_VALS);
+    void *nv = duk_get_heapptr(ctx, -1);
+    duk_put_prop_string(ctx, -3, "jobs");
+    duk_put_prop_string(ctx, -2, "jobbuf");
+    rt->jobs = nj;
+    rt->job_vals = nv;
+    rt->job_cap = JOBS_MIN;
+    rt->job_head = 0;
+    return 0;
 }
 
 /* Reserve the next record: its slot index. */
@@ -173,6 +193,10 @@ void rt__microtask_drain(rt_runtime *rt)
             rt__promise_report_unhandled(rt);   /* once the queue is empty, as Node */
         }
     } while (rt->microtasks_pending > 0 && !rt->stop);
+    if (rt->job_cap > JOBS_SHRINK && rt->microtasks_pending == 0) {
+        duk_safe_call(ctx, shrink, rt, 0, 1);   /* on failure the big ring stays: fine */
+        duk_pop(ctx);
+    }
     rt->draining = 0;
 }
 
