@@ -14,6 +14,7 @@
 #include "runtime.h"
 #include "runtime_backend.h"
 #include "net.h"
+#include "duk_ext.h"
 
 /* ---- module state, one per runtime; each module owns its struct ---- */
 struct rt__timers;                         /* lib/engine/timers.c */
@@ -34,9 +35,15 @@ struct rt_runtime {
     struct rt__timers *timers;
     struct rt__fetch *fetch;
     struct rt__tls_state *tls;
-    /* microtasks (lib/engine/microtask.c) */
-    uint64_t microtasks_pending;           /* jobs queued, not yet run */
+    /* microtasks (lib/engine/microtask.c): a ring of job records; their JS values sit in a
+       stash Array (RT_JOB_VALS per record) so the collector sees them */
+    struct rt__job *jobs;                  /* records: a Duktape buffer in the stash */
+    void *job_vals;                        /* heapptr of that Array (stash "jobs") */
+    uint32_t job_cap, job_head;            /* capacity (a power of two), oldest record */
+    uint64_t microtasks_pending;           /* jobs queued, not yet run (records in the ring) */
     int draining;
+    /* Promise (lib/engine/promise.c): interned keys, %Promise% and friends */
+    struct rt__promises *promises;         /* a Duktape buffer in the stash */
     /* errors */
     int uncaught;                          /* uncaught errors / fatal rejections seen */
     int stop;                              /* stop_on_uncaught tripped */
@@ -64,23 +71,59 @@ void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const 
 void rt__report(rt_runtime *rt, const char *text);
 
 /* ---- microtasks (lib/engine/microtask.c) ---- */
+/* A job record. JS values of record k are stash-Array elements RT_JOB_VALS*k + 0..2. */
+enum rt__job_kind {
+    RT_JOB_CALL = 1,                       /* call a(b, c) with aux arguments (0..2) */
+    RT_JOB_C,                              /* fn(rt, data); no JS values */
+    RT_JOB_PROMISE                         /* rt__promise_job(ctx, aux) with [ a b c ] */
+};
+#define RT_JOB_VALS 3
+struct rt__job {
+    uint8_t kind;                          /* enum rt__job_kind */
+    uint32_t aux;
+    void (*fn)(rt_runtime *rt, void *data);
+    void *data;                            /* the caller's: never freed here */
+};
 int rt__microtask_init(duk_context *ctx);  /* also defines queueMicrotask */
-/* [ ... fn arg1 .. argN ] -> [ ... ]: queue the call fn(arg1..argN) (this = undefined). */
+/* [ ... v1 .. vn ] -> [ ... ] (n <= RT_JOB_VALS): queue a job record. Throws (a Duktape
+   error) only if the ring cannot grow. */
+void rt__microtask_enqueue(duk_context *ctx, int kind, uint32_t aux, int n);
+/* [ ... fn arg1 .. argN ] -> [ ... ] (N <= 2): queue the call fn(arg1..argN), this undefined. */
 void rt__microtask_push(duk_context *ctx, duk_idx_t nargs);
+/* Queue fn(rt, data) as a job, in order with the JS jobs (for C users: the native fetch
+   path, the embedding API). 0, or RT_ENOMEM if the queue cannot grow. A job still queued
+   when the runtime stops (stop_on_uncaught) or is freed is dropped without being called:
+   data stays its owner's. Loop thread only. */
+int rt__microtask_push_c(rt_runtime *rt, void (*fn)(rt_runtime *rt, void *data), void *data);
 /* Run jobs until the queue is empty (jobs queued while draining run too). Errors thrown
    by a job are reported as uncaught. Then reports unhandled rejections. Re-entrant calls
    are no-ops. */
 void rt__microtask_drain(rt_runtime *rt);
+/* The runtime of a context: the heap's allocator user data (O(1), unlike rt__from_ctx). */
+rt_runtime *rt__rt_of(duk_context *ctx);
 
 /* ---- Promise (lib/engine/promise.c) ---- */
-int rt__promise_init(duk_context *ctx);    /* global Promise and AggregateError */
-/* [ ... ] -> [ ... promise ]: a new pending promise. */
+/* Global Promise (with the combinators, finally, try, withResolvers) and AggregateError;
+   Symbol.species and Symbol.iterator if the engine lacks them. */
+int rt__promise_init(duk_context *ctx);
+/* [ ... ] -> [ ... promise ]: a new pending %Promise%, with no resolving functions. */
 void rt__promise_new(duk_context *ctx);
-/* [ ... value ] -> [ ... ]: resolve (adopting thenables) / reject the promise at idx. */
+/* [ ... value ] -> [ ... ]: resolve (adopting thenables) / reject the promise at idx. A
+   promise that is already settled or locked in to a thenable is left alone. */
 void rt__promise_resolve(duk_context *ctx, duk_idx_t promise_idx);
 void rt__promise_reject(duk_context *ctx, duk_idx_t promise_idx);
-/* 1 if the value at idx is one of our promises. */
+/* 1 if the value at idx is one of our promises (IsPromise: a Proxy of one is not). */
 int rt__is_promise(duk_context *ctx, duk_idx_t idx);
+/* State of the promise at idx (RT_PROMISE_PENDING if it is not a promise). */
+enum { RT_PROMISE_PENDING = 0, RT_PROMISE_FULFILLED = 1, RT_PROMISE_REJECTED = 2 };
+int rt__promise_state(duk_context *ctx, duk_idx_t idx);
+/* [ ... ] -> [ ... value ]: the fulfilment value or rejection reason of a settled promise
+   (undefined while pending). Reading it does not mark a rejection handled. */
+void rt__promise_push_result(duk_context *ctx, duk_idx_t idx);
+/* Mark the promise at idx handled (as then() does), so its rejection is not reported. */
+void rt__promise_mark_handled(duk_context *ctx, duk_idx_t idx);
+/* A promise job popped from the queue (microtask.c): [ a b c ] on the stack. */
+void rt__promise_job(duk_context *ctx, uint32_t aux);
 /* After a microtask drain: report rejected promises that are still unhandled (once each),
    following cfg.unhandled_rejections. */
 void rt__promise_report_unhandled(rt_runtime *rt);

@@ -144,3 +144,49 @@ TEST(promise_rejection_tracking)
     ASSERT(strstr(reports, "Uncaught (in promise) Error: fatal") != NULL);
     rt_free(rt);
 }
+
+/* A completed chain leaves nothing for mark-and-sweep: with it paused, only reference
+   counting frees, and the live allocation count must come back to where it was after N
+   rounds of every promise shape (a cycle per chain would leave N * k allocations). */
+TEST(promise_chains_leave_no_cycles)
+{
+    rt_runtime *rt = make(RT_UNHANDLED_THROW);
+    duk_context *ctx = rt_duk(rt);
+    run(rt,
+        "function id(v) { return v; }"
+        "function thrower(e) { throw e; }"
+        "function none() {}"
+        "function adopt(res) { res(Promise.resolve(4)); }"
+        "function text(r) { return r.text(); }"
+        "var response = { text: function () { return Promise.resolve('body'); } };"
+        "var thenable = { then: function (f) { f(1); } };"
+        "function round() {"
+        "  Promise.resolve(1).then(id).then(id);"
+        "  Promise.reject(2).then(null, id);"
+        "  new Promise(adopt).then(id);"
+        "  Promise.resolve(thenable).then(id);"
+        "  Promise.all([Promise.resolve(1), 2, thenable]).then(id);"
+        "  Promise.allSettled([Promise.reject(1), 3]).then(id);"
+        "  Promise.race([Promise.resolve(1), 2]).then(id);"
+        "  Promise.any([Promise.reject(1)]).then(null, id);"
+        "  Promise.resolve(5).finally(none).then(id);"
+        "  Promise.resolve(response).then(text).then(null, thrower).then(id);"
+        "  queueMicrotask(none);"
+        "}"
+        "round();");
+    rt__dx_gc_pause(ctx, 1);
+    ASSERT_EQ(rt_eval_string(rt, "round();", "warm.js"), 0);
+    rt__microtask_drain(rt);
+    uint64_t before = rt->duk_live_allocs, total = rt->duk_total_allocs;
+    ASSERT_EQ(rt_eval_string(rt, "for (var i = 0; i < 300; i++) round();", "rounds.js"), 0);
+    rt__microtask_drain(rt);                           /* (evaluation drains too) */
+    ASSERT(rt->duk_total_allocs > total + 300 * 50);   /* the rounds did allocate */
+    uint64_t after = rt->duk_live_allocs;
+    if (after > before + 16)
+        fprintf(stderr, "live allocations: %llu before, %llu after 300 rounds\n",
+                (unsigned long long)before, (unsigned long long)after);
+    ASSERT(after <= before + 16);
+    rt__dx_gc_pause(ctx, 0);
+    ASSERT_STREQ(reports, "");
+    rt_free(rt);
+}

@@ -141,3 +141,7 @@ hide(Array, 'from', function from(items, mapFn, thisArg) {
 });
 
 native.iterate = iterate;
+/* the originals, for the Promise combinators' array fast path (lib/engine/promise.c) */
+native.arrayValues = values;
+native.arrayIteratorPrototype = ArrayIteratorPrototype;
+native.arrayIteratorNext = ArrayIteratorPrototype.next;

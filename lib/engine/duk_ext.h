@@ -1,0 +1,105 @@
+/*
+ * duk_ext.h - helpers that reach into Duktape's internals (lib/engine/duk_ext.c, compiled in
+ * the same unit as the engine), for the hot paths of Promise and the microtask queue. Each
+ * says which public API is missing. Loop thread only, like every duk_* call.
+ *
+ * Slots: an object's internal state kept as hidden-symbol properties at known positions of
+ * its property table. Hidden symbols cannot be seen, read or written by scripts (not even
+ * through Proxy traps or Object.getOwnPropertySymbols), so the slots behave as internal
+ * slots do in the specification. A slot is found at its expected entry index in O(1) (a
+ * key pointer compare); should the table ever have been rebuilt in another order, the
+ * lookup falls back to a search. Slot writes ignore the property's attributes, so
+ * Object.freeze on a promise does not freeze its state. `keys` are interned hidden-symbol
+ * strings (duk_get_heapptr), which the caller keeps alive (e.g. in the heap stash).
+ */
+#ifndef RT_DUK_EXT_H
+#define RT_DUK_EXT_H
+
+#include "duktape.h"
+
+/* [ ... ] -> [ ... obj ]: a new extensible ordinary object whose prototype is `proto` (a
+   heapptr) with slots keys[0..n-1], all undefined, in one property-table allocation
+   (public API: duk_push_object + duk_set_prototype + n duk_put_prop, each growing the
+   table). */
+void rt__dx_push_slotted(duk_context *ctx, void *proto, void *const *keys, int n);
+/* Add slots keys[0..n-1] (undefined) to the object at idx, which must not have them. */
+void rt__dx_add_slots(duk_context *ctx, duk_idx_t idx, void *const *keys, int n);
+/* 1 if the value at idx is an object (not a Proxy of one) with own slot `key` at entry i. */
+int rt__dx_has_slot(duk_context *ctx, duk_idx_t idx, int i, void *key);
+/* [ ... ] -> [ ... value ] of slot i (undefined if absent). */
+void rt__dx_slot_get(duk_context *ctx, duk_idx_t idx, int i, void *key);
+/* [ ... value ] -> [ ... ]: slot i := value (no-op if absent). */
+void rt__dx_slot_put(duk_context *ctx, duk_idx_t idx, int i, void *key);
+/* Slot i as a number (0 if absent or not a number) / := number. */
+double rt__dx_slot_num(duk_context *ctx, duk_idx_t idx, int i, void *key);
+void rt__dx_slot_set_num(duk_context *ctx, duk_idx_t idx, int i, void *key, double v);
+/* 1 if slot i is undefined (or absent). */
+int rt__dx_slot_undef(duk_context *ctx, duk_idx_t idx, int i, void *key);
+
+/*
+ * [ ... v1 .. vn ] -> [ ... fn ]: a native function whose [[Prototype]] is
+ * %Function.prototype%, with own `length` (= length) and `name` (= name) properties, in
+ * that order, {writable: false, enumerable: false, configurable: true} as ECMAScript gives
+ * built-in functions, then n slots keys[0..n-1] taking v1..vn. `constructable` 0 makes
+ * `new fn()` a TypeError and IsConstructor(fn) false, as for built-in functions that are
+ * not constructors (public API: duk_push_c_function is always a constructor, with
+ * inherited length/name getters, and has no way to clear that flag).
+ */
+void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, int magic,
+                          int length, const char *name, int constructable,
+                          void *const *keys, int n);
+/* Clear (0) or set the constructable flag of the function at idx. */
+void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on);
+
+/* ---- dense arrays: the microtask ring's storage and the combinators' lists ---- */
+/* [ ... ] -> [ ... arr ]: an Array of length n, every element undefined, in its array part. */
+void rt__dx_push_array_n(duk_context *ctx, duk_uint32_t n);
+/* [ ... v1 .. vn ] -> [ ... arr ]: an Array [v1, .., vn] (moves the values). */
+void rt__dx_push_tuple(duk_context *ctx, int n);
+/* arr is a heapptr to an Array made by rt__dx_push_array_n with i < its length, never
+   exposed to scripts. put: [ ... v ] -> [ ... ], arr[i] := v; take: [ ... ] -> [ ... v ],
+   arr[i] := undefined; get: [ ... ] -> [ ... v ]. */
+void rt__dx_array_put(duk_context *ctx, void *arr, duk_uint32_t i);
+void rt__dx_array_take(duk_context *ctx, void *arr, duk_uint32_t i);
+void rt__dx_array_get(duk_context *ctx, void *arr, duk_uint32_t i);
+/* CreateDataProperty(arr at idx, i, v) / append at length: [ ... v ] -> [ ... ]. Never calls
+   a setter of Array.prototype (duk_put_prop_index would for an index not yet present). */
+void rt__dx_array_define(duk_context *ctx, duk_idx_t idx, duk_uint32_t i);
+void rt__dx_array_append(duk_context *ctx, duk_idx_t idx);
+/* 1 if the value at idx is an Array exotic object (not a Proxy of one): its length is a
+   plain number that no code computes. */
+int rt__dx_is_array(duk_context *ctx, duk_idx_t idx);
+
+/* ---- raw property inspection (for fast paths that must stay unobservable) ---- */
+/* The own data property `key` (heapptr) of object `obj` (heapptr) pushed, returning 1; 0 and
+   nothing pushed if it is absent, an accessor or obj is a Proxy. No getter runs. */
+int rt__dx_get_own_data(duk_context *ctx, void *obj, void *key);
+/* The getter (heapptr) of own accessor `key` of `obj`, NULL if none. */
+void *rt__dx_own_getter(duk_context *ctx, void *obj, void *key);
+/* 1 if own `key` of `obj` is a data property holding the object `value` / an accessor whose
+   getter is `getter` (all heapptrs). *hint caches the entry index between calls (start -1):
+   O(1) while the property table keeps its layout. */
+int rt__dx_own_data_is(duk_context *ctx, void *obj, void *key, void *value, int *hint);
+int rt__dx_own_getter_is(duk_context *ctx, void *obj, void *key, void *getter, int *hint);
+/* 1 if the object at idx has exactly n own properties (entries, array part empty). */
+int rt__dx_own_count_is(duk_context *ctx, duk_idx_t idx, int n);
+/* The [[Prototype]] heapptr of the object at idx (NULL if none or not an object). */
+void *rt__dx_proto(duk_context *ctx, duk_idx_t idx);
+
+/* Construct(func, args, newTarget): [ ... func newTarget arg1 .. argN ] -> [ ... result ].
+   The new object's [[Prototype]] comes from newTarget.prototype, as OrdinaryCreateFromConstructor
+   says (public API: duk_new always uses func.prototype, and Duktape's Reflect.construct
+   throws "unsupported" when newTarget differs from the target). Built-in constructors that
+   make their own object (Array, Date, Error...) ignore it, as they do under duk_new. Throws a
+   TypeError if func or newTarget is not a constructor. */
+void rt__dx_new_target(duk_context *ctx, duk_idx_t nargs);
+
+/* Tests: pause (1) / resume (0) mark-and-sweep, voluntary and emergency, so that only
+   reference counting frees - what a test of "no garbage cycles" needs (public API: none;
+   duk_gc only forces a collection). */
+void rt__dx_gc_pause(duk_context *ctx, int pause);
+
+/* The heap's allocator user data (public API: duk_get_memory_functions copies 4 fields). */
+void *rt__dx_heap_udata(duk_context *ctx);
+
+#endif /* RT_DUK_EXT_H */
