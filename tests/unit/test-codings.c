@@ -5,8 +5,10 @@
  * input always ends right before a PROT_NONE page, so a library reading past it crashes.
  * Also: concatenated gzip members, multi-frame and skippable zstd, raw deflate, stacks,
  * every truncation, byte flips, the zstd window cap, memory held at most, bombs stopped
- * after any chunk, and a failure injected at every allocation of a decoder's life.
+ * after any chunk, a failure injected at every allocation of a decoder's life, and
+ * decoders running on several threads at once.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -276,7 +278,8 @@ TEST(codings_header)
     ASSERT_EQ(stages_of(" , ,identity ,, IDENTITY", &d), 0);
     ASSERT(d == NULL);
     static const char *ok[] = {"gzip", "GZip", "x-gzip", "X-GZIP", " \tdeflate\t ", "br", "BR",
-                               "zstd", "gzip,,br", "identity, gzip", "gzip, br, zstd, deflate, gzip",
+                               "zstd", "gzip,,br", "identity, gzip",
+                               "gzip, br, zstd, deflate, gzip",
                                "br,identity,identity,identity,identity,identity,br"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         d = NULL;
@@ -326,7 +329,8 @@ TEST(codings_gzip_members)
     uint8_t *t = text(5000, 7);
     bytes all = {0};
     for (int i = 0; i < 4; i++) {          /* four members: 0, 1000, 2000, 2000 bytes */
-        size_t from = i == 0 ? 0 : (size_t)(i - 1) * 1000, len = i == 0 ? 0 : (i == 3 ? 3000 : 1000);
+        size_t from = i == 0 ? 0 : (size_t)(i - 1) * 1000;
+        size_t len = i == 0 ? 0 : (i == 3 ? 3000 : 1000);
         bytes m = enc_zlib(t + from, len, 16 + 15, 6);
         cat(&all, m.p, m.n);
         free(m.p);
@@ -619,7 +623,8 @@ TEST(codings_truncated)
 TEST(codings_corrupt)
 {
     uint8_t *t = text(600, 61);
-    bytes z = enc_zlib(t, 600, 16 + 15, 6), zz = enc_zlib(t, 600, 15, 6), s = enc_zstd(t, 600, 3, 1);
+    bytes z = enc_zlib(t, 600, 16 + 15, 6), zz = enc_zlib(t, 600, 15, 6);
+    bytes s = enc_zstd(t, 600, 3, 1);
     struct {
         const char *ce;
         bytes *b;
@@ -872,4 +877,56 @@ TEST(codings_alloc_failures)
     free(s.p);
     free(gb.p);
     free(t);
+}
+
+/* ---- threads: decoders share nothing, so workers may each run one at the same time ---- */
+
+static bytes conc_in[4];
+static uint8_t *conc_plain;
+static const char *const conc_ce[4] = {"gzip", "br", "zstd", "gzip, br"};
+
+static void *conc_worker(void *arg)
+{
+    size_t id = (size_t)(uintptr_t)arg;
+    for (int i = 0; i < 20; i++) {
+        size_t k = (id + (size_t)i) % 4;
+        rt__decoder *d;
+        if (rt__decoder_new(conc_ce[k], strlen(conc_ce[k]), &d) != 0)
+            return (void *)1;
+        uint8_t out[4096];
+        size_t off = 0, total = 0, c, p;
+        int rc;
+        do {
+            rc = rt__decoder_push(d, conc_in[k].p + off, conc_in[k].n - off, &c, out, sizeof out,
+                                  &p);
+            if (rc < 0 || total + p > 50000 || memcmp(out, conc_plain + total, p) != 0)
+                return (void *)1;
+            off += c;
+            total += p;
+        } while (p == sizeof out || off < conc_in[k].n);
+        if (rt__decoder_finish(d) != 0 || total != 50000)
+            return (void *)1;
+        rt__decoder_free(d);
+    }
+    return NULL;
+}
+
+TEST(codings_concurrent)
+{
+    conc_plain = text(50000, 99);
+    conc_in[0] = enc_zlib(conc_plain, 50000, 16 + 15, 6);
+    conc_in[1] = enc_br(conc_plain, 50000, 5, 22);
+    conc_in[2] = enc_zstd(conc_plain, 50000, 3, 1);
+    conc_in[3] = enc_br(conc_in[0].p, conc_in[0].n, 5, 22);
+    pthread_t th[4];
+    for (size_t i = 0; i < 4; i++)
+        ASSERT_EQ(pthread_create(&th[i], NULL, conc_worker, (void *)(uintptr_t)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        ASSERT_EQ(pthread_join(th[i], &r), 0);
+        ASSERT(r == NULL);
+    }
+    for (int i = 0; i < 4; i++)
+        free(conc_in[i].p);
+    free(conc_plain);
 }
