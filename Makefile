@@ -29,6 +29,10 @@ LIBDIR_SYS  ?= /usr/lib/$(MULTIARCH)
 BEARSSL_A   ?= $(LIBDIR_SYS)/libbearssl.a
 LIBUV_A     ?= $(LIBDIR_SYS)/libuv_a.a
 ZLIB_A      ?= $(LIBDIR_SYS)/libz.a
+BROTLIDEC_A ?= $(LIBDIR_SYS)/libbrotlidec.a
+BROTLICOM_A ?= $(LIBDIR_SYS)/libbrotlicommon.a
+BROTLIENC_A ?= $(LIBDIR_SYS)/libbrotlienc.a    # unit tests only: they make br streams
+ZSTD_A      ?= $(LIBDIR_SYS)/libzstd.a
 CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
 
 comma       := ,
@@ -54,7 +58,8 @@ CORE_OBJ    := $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(CORE_SRC))
 BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
 GEN_OBJ     := $(B)/obj/gen/lib_js.o $(B)/obj/gen/builtin_anchors.o
 DUK_OBJ     := $(B)/obj/duktape.o
-STATIC_LIBS := $(BEARSSL_A) $(ZLIB_A) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
+CODING_LIBS := $(ZLIB_A) $(BROTLIDEC_A) $(BROTLICOM_A) $(ZSTD_A)
+STATIC_LIBS := $(BEARSSL_A) $(CODING_LIBS) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
 EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
 
 LIB         := $(B)/libruntime.a
@@ -152,7 +157,7 @@ $(B)/gen/test-list.h: $(UNIT_SRC)
 
 $(UNIT_BIN): tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(B)/gen/test-list.h $(LIB)
 	$(CC) $(CPPFLAGS) -I$(B)/gen -Itests/unit -Itests/c $(CFLAGS_RT) -Wno-missing-field-initializers \
-	  -o $@ tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(LIB) $(EXTRA_LIBS) \
+	  -o $@ tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(BROTLIENC_A) $(LIB) $(EXTRA_LIBS) \
 	  $(LDFLAGS) $(LDLIBS)
 
 $(B)/embed-example: examples/embed.c $(LIB)
@@ -168,7 +173,7 @@ $(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
 $(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	@rm -f $@
 	@{ echo "CREATE $@"; for o in $^; do echo "ADDMOD $$o"; done; \
-	   echo "ADDLIB $(BEARSSL_A)"; echo "ADDLIB $(ZLIB_A)"; echo "SAVE"; echo "END"; } | ar -M
+	   for a in $(BEARSSL_A) $(CODING_LIBS); do echo "ADDLIB $$a"; done; echo "SAVE"; echo "END"; } | ar -M
 	ranlib $@
 
 check-unit: $(UNIT_BIN)
@@ -211,7 +216,7 @@ test: deps
 
 # ---- dependencies (Debian packages; installs only what is missing) --------------------
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
-              ca-certificates
+              libbrotli-dev libzstd-dev ca-certificates
 DEPS_TEST  := python3 openssl curl
 DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl valgrind
 deps:

@@ -62,14 +62,16 @@ extern "C" {
     X(DECOMPRESS,      -32, "DECOMPRESSION_FAILED", "content decoding failed")          \
     X(TRUNCATED,       -33, "ETRUNCATED",        "body shorter than announced")         \
     X(SYS,             -34, "ESYS",              "system call failed")                  \
-    X(CLOSED,          -35, "ECLOSED",           "connection closed before the response head")
+    X(CLOSED,          -35, "ECLOSED",           "connection closed before the response head") \
+    X(PROXY,           -36, "PROXY_CONNECT_FAILED", "could not connect through the proxy")  \
+    X(PROXY_URL,       -37, "INVALID_PROXY",     "proxy URL invalid or unsupported (http:// only)")
 
 enum {
     RT_OK = 0,
 #define RT__ERR_ENUM(sym, val, name, msg) RT_E##sym = (val),
     RT_ERRNO_MAP(RT__ERR_ENUM)
 #undef RT__ERR_ENUM
-    RT_E__LAST = -36
+    RT_E__LAST = -38
 };
 
 /* "connection refused" etc.; "unknown error" for a value not in the table. Any thread. */

@@ -21,12 +21,17 @@ if [ ! -f build/fuzz/duktape.o ] || [ "$DUK_DIR/duktape.c" -nt build/fuzz/duktap
     clang -g -O1 -fsanitize=fuzzer-no-link -w -std=gnu99 -I"$DUK_DIR" \
         -c "$DUK_DIR/duktape.c" -o build/fuzz/duktape.o
 fi
-for target in http1 request url x509_ip pem; do
+A=/usr/lib/$(cc -print-multiarch)
+CODINGS_SRC="lib/net/codings.c lib/net/alloc.c lib/net/errors.c"
+# the codings target links the encoders too (the round-trip mode makes its own streams)
+CODINGS_LIBS="$A/libbrotlienc.a $A/libbrotlidec.a $A/libbrotlicommon.a $A/libzstd.a $A/libz.a -lm -lpthread"
+for target in http1 request url x509_ip pem codings; do
     san=fuzzer,address,undefined
     case $target in
         http1|request) src=lib/net/http1.c; libs="" ;;
         url) src=build/fuzz/duktape.o; libs=-lm; san=fuzzer,undefined ;;   # reads lib/engine/js/*.js
-        *) src=$TLS_SRC; libs=/usr/lib/$(cc -print-multiarch)/libbearssl.a ;;
+        codings) src=$CODINGS_SRC; libs=$CODINGS_LIBS ;;
+        *) src=$TLS_SRC; libs=$A/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib/net -Ilib/engine \
