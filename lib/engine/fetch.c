@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "client.h"
+#include "codings.h"
 
 enum {
     F_ENDED = 1,                           /* END or ERROR came: no more events */
@@ -522,6 +523,8 @@ int rt__fetch_init(rt_runtime *rt)
         {NULL, NULL, 0}};
     duk_get_prop_string(ctx, -1, "native");
     duk_put_function_list(ctx, -1, fns);
+    duk_push_string(ctx, rt__accept_encoding());   /* what the decoders can do */
+    duk_put_prop_string(ctx, -2, "acceptEncoding");
     duk_pop_2(ctx);
     return 0;
 }

@@ -136,7 +136,7 @@ struct rt_conn {
     size_t send_off;                       /* request bytes sent (plain) or encrypted (TLS) */
     uint8_t sent_all, got_bytes, reused, head_done, tls_flushed;
     uint64_t body_bytes;                   /* decoded body bytes delivered */
-    void *dec;                             /* owned: the body decoder (exchange.c) */
+    struct rt__decoder *dec;               /* owned: the body decoder (lib/net/codings.h) */
     /* TLS: records waiting to be written, copied out of the engine */
     rt__chunk *wbuf;
     size_t wbuf_off;

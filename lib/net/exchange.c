@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <zlib.h>
 
 #include "client_int.h"
+#include "codings.h"
 
 #define SMALL_RUN 8192                     /* body runs below this are copied, not pinned */
 
@@ -58,57 +58,37 @@ void rt__x_fail(rt_conn *c, int code, const char *fmt, ...)
     c->state = CS_CLOSE;
 }
 
-/* ---- decoding (gzip, x-gzip, deflate; other codings pass through, as undici does) ---- */
-
-typedef struct zdec {
-    z_stream z;
-    int sniff;                             /* "deflate": zlib-wrapped or raw, decided on the
-                                              first byte */
-} zdec;
-
-static voidpf z_alloc(voidpf opaque, uInt n, uInt size)
-{
-    (void)opaque;
-    return rt__calloc(n, size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-    (void)opaque;
-    rt__free(p);
-}
+/* ---- decoding: lib/net/codings.c (gzip, deflate, br, zstd; unknown codings pass through
+   undecoded, as undici does) ---- */
 
 static void dec_free(rt_conn *c)
 {
-    zdec *d = c->dec;
-    if (d) {
-        inflateEnd(&d->z);
-        rt__free(d);
-        c->dec = NULL;
-    }
+    rt__decoder_free(c->dec);
+    c->dec = NULL;
 }
 
-static int dec_start(rt_conn *c, const char *v, size_t n)
+/* The response's Content-Encoding fields, joined with ", " as RFC 9110 allows, make the
+   decoder. 0 (also when there is nothing we decode) or a code. */
+static int dec_start(rt_conn *c, const rt_http1_header *h, size_t nh)
 {
-    int bits;
-    if ((n == 4 && strncasecmp(v, "gzip", 4) == 0) || (n == 6 && strncasecmp(v, "x-gzip", 6) == 0))
-        bits = 16 + MAX_WBITS;
-    else if (n == 7 && strncasecmp(v, "deflate", 7) == 0)
-        bits = MAX_WBITS;
-    else
-        return 0;
-    zdec *d = rt__calloc(1, sizeof *d);
-    if (!d)
-        return RT_ENOMEM;
-    d->z.zalloc = z_alloc;
-    d->z.zfree = z_free;
-    if (inflateInit2(&d->z, bits) != Z_OK) {
-        rt__free(d);
-        return RT_ENOMEM;
+    char buf[512];
+    size_t len = 0;
+    for (size_t i = 0; i < nh; i++) {
+        if (h[i].name_len != 16 || strncasecmp(h[i].name, "content-encoding", 16) != 0)
+            continue;
+        if (len + h[i].value_len + 2 > sizeof buf)
+            return RT_EDECOMPRESS;         /* more codings than anyone sends */
+        if (len) {
+            memcpy(buf + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(buf + len, h[i].value, h[i].value_len);
+        len += h[i].value_len;
     }
-    d->sniff = bits == MAX_WBITS;
-    c->dec = d;
-    return 0;
+    if (!len)
+        return 0;
+    int r = rt__decoder_new(buf, len, (rt__decoder **)&c->dec);
+    return r == RT__CODING_UNSUPPORTED ? 0 : r;
 }
 
 /* ---- body bytes to the loop thread ---- */
@@ -155,57 +135,37 @@ static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Body bytes as the codec gave them: decoded first when a coding is on. */
+/* Body bytes as the codec gave them: decoded first when a coding is on. The decoded size is
+   what max_body bounds, one chunk at a time: a decompression bomb stops at the limit. */
 static int body_run(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
 {
-    zdec *d = c->dec;
+    rt__decoder *d = c->dec;
     if (!d)
         return emit(c, chunk, p, n);
-    if (d->sniff && n > 0) {
-        /* "deflate" is meant to be zlib-wrapped, but raw deflate is common: sniff it */
-        d->sniff = 0;
-        if ((p[0] & 0x0f) != 8 || ((p[0] << 8) | (n > 1 ? p[1] : 0)) % 31 != 0) {
-            inflateEnd(&d->z);
-            memset(&d->z, 0, sizeof d->z);
-            d->z.zalloc = z_alloc;
-            d->z.zfree = z_free;
-            if (inflateInit2(&d->z, -MAX_WBITS) != Z_OK) {
-                rt__x_fail(c, RT_ENOMEM, "out of memory");
-                return RT_ENOMEM;
-            }
-        }
-    }
-    d->z.next_in = (Bytef *)p;
-    d->z.avail_in = (uInt)n;
-    while (d->z.avail_in > 0) {
+    for (;;) {
         rt__chunk *out = rt__chunk_new(&c->net->chunks, RT__CHUNK_SIZE);
         if (!out) {
             rt__x_fail(c, RT_ENOMEM, "out of memory");
             return RT_ENOMEM;
         }
-        d->z.next_out = out->data;
-        d->z.avail_out = (uInt)out->cap;
-        int zr = inflate(&d->z, Z_NO_FLUSH);
-        out->len = out->cap - d->z.avail_out;
-        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+        size_t used = 0, made = 0;
+        int r = rt__decoder_push(d, p, n, &used, out->data, out->cap, &made);
+        p += used;
+        n -= used;
+        out->len = made;
+        if (r < 0) {
             rt__chunk_unref(out);
-            rt__x_fail(c, RT_EDECOMPRESS, "content decoding failed: %s",
-                       d->z.msg ? d->z.msg : "invalid data");
-            return RT_EDECOMPRESS;
-        }
-        int r = out->len ? emit(c, out, out->data, out->len) : 0;
-        rt__chunk_unref(out);
-        if (r < 0)
+            rt__x_fail(c, r == RT_ENOMEM ? RT_ENOMEM : RT_EDECOMPRESS,
+                       "content decoding failed: %s", rt__decoder_message(d));
             return r;
-        if (zr == Z_STREAM_END) {
-            if (d->z.avail_in > 0 && inflateReset(&d->z) == Z_OK)
-                continue;                  /* concatenated gzip members */
-            break;
         }
-        if (zr == Z_BUF_ERROR && d->z.avail_out != 0)
-            break;
+        int e = made ? emit(c, out, out->data, made) : 0;
+        rt__chunk_unref(out);
+        if (e < 0)
+            return e;
+        if (made < RT__CHUNK_SIZE)
+            return 0;                      /* everything this input yields is out */
     }
-    return 0;
 }
 
 /* ---- the end of an exchange ---- */
@@ -214,6 +174,12 @@ static int body_run(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
 static void finish(rt_conn *c, size_t leftover)
 {
     rt__req *r = c->req;
+    if (c->dec && rt__decoder_finish(c->dec) < 0) {
+        /* the framing says the body is complete, the coding says it was cut short */
+        rt__x_fail(c, RT_EDECOMPRESS, "content decoding failed: %s",
+                   rt__decoder_message(c->dec));
+        return;
+    }
     /* an answer can come before the whole request went out (a 413 for an upload): such a
        connection is never reused; nor one with bytes past the response */
     int keep = c->p.keepalive && leftover == 0 && r->reuse && c->sent_all;
@@ -242,11 +208,6 @@ void rt__x_eof(rt_conn *c, int tls_clean)
     }
     int code = rt_http1_on_eof(&c->p);
     if (code == 0 && c->head_done) {
-        if (c->dec) {
-            zdec *d = c->dec;
-            (void)d;                       /* a truncated coded stream still ends here, as
-                                              undici does: the framing said it is complete */
-        }
         c->p.keepalive = 0;
         finish(c, 0);
         return;
@@ -374,15 +335,15 @@ static void head_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t
         rt__x_fail(c, h, "bad response from %s:%u: %s", c->host, c->port, rt_strerror(h));
         return;
     }
-    if (c->req->decode) {
-        for (size_t i = 0; i < nh; i++)
-            if (hdrs[i].name_len == 16 && strncasecmp(hdrs[i].name, "content-encoding", 16) == 0 &&
-                dec_start(c, hdrs[i].value, hdrs[i].value_len) < 0) {
-                if (hdrs != small)
-                    rt__free(hdrs);
-                rt__x_fail(c, RT_ENOMEM, "out of memory");
-                return;
-            }
+    if (c->req->decode && !c->req->is_head) {
+        int r = dec_start(c, hdrs, nh);
+        if (r < 0) {
+            if (hdrs != small)
+                rt__free(hdrs);
+            rt__x_fail(c, r, r == RT_ENOMEM ? "out of memory"
+                                            : "content decoding failed: too many codings");
+            return;
+        }
     }
     rt__xev *ev = head_event(c, &resp, hdrs, nh);
     if (hdrs != small)

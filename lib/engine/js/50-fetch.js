@@ -258,7 +258,7 @@ function fetch(input, init) {
     if (!headers.has('accept-language')) headers.set('accept-language', '*');
     if (!headers.has('sec-fetch-mode')) headers.set('sec-fetch-mode', 'cors');
     if (!headers.has('user-agent')) headers.set('user-agent', 'rtjs');
-    if (decode) headers.set('accept-encoding', 'gzip, deflate');
+    if (decode) headers.set('accept-encoding', native.acceptEncoding);
     var timeout = req._timeout || {}, limits = req._limits || {};
 
     return new Promise(function (resolve, reject) {
