@@ -29,6 +29,8 @@ LIBDIR_SYS  ?= /usr/lib/$(MULTIARCH)
 BEARSSL_A   ?= $(LIBDIR_SYS)/libbearssl.a
 LIBUV_A     ?= $(LIBDIR_SYS)/libuv_a.a
 ZLIB_A      ?= $(LIBDIR_SYS)/libz.a
+IDN2_A      ?= $(LIBDIR_SYS)/libidn2.a
+UNISTRING_A ?= $(LIBDIR_SYS)/libunistring.a
 CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
 
 comma       := ,
@@ -53,7 +55,7 @@ CORE_OBJ    := $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(CORE_SRC))
 BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
 GEN_OBJ     := $(B)/obj/gen/lib_js.o $(B)/obj/gen/builtin_anchors.o
 DUK_OBJ     := $(B)/obj/duktape.o
-STATIC_LIBS := $(BEARSSL_A) $(ZLIB_A) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
+STATIC_LIBS := $(BEARSSL_A) $(ZLIB_A) $(IDN2_A) $(UNISTRING_A) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
 EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
 
 LIB         := $(B)/libruntime.a
@@ -147,7 +149,8 @@ $(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
 $(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	@rm -f $@
 	@{ echo "CREATE $@"; for o in $^; do echo "ADDMOD $$o"; done; \
-	   echo "ADDLIB $(BEARSSL_A)"; echo "ADDLIB $(ZLIB_A)"; echo "SAVE"; echo "END"; } | ar -M
+	   for a in $(BEARSSL_A) $(ZLIB_A) $(IDN2_A) $(UNISTRING_A); do echo "ADDLIB $$a"; done; \
+	   echo "SAVE"; echo "END"; } | ar -M
 	ranlib $@
 
 check-unit: $(UNIT_BIN)
@@ -179,7 +182,7 @@ test: deps
 
 # ---- dependencies (Debian packages; installs only what is missing) --------------------
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
-              ca-certificates
+              libidn2-dev libunistring-dev ca-certificates
 DEPS_TEST  := python3 openssl curl
 DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl
 deps:

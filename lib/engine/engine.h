@@ -119,6 +119,9 @@ void rt__fetch_dispatch(rt_runtime *rt);
 /* After the backend and the heap are gone: free the remaining request memory. */
 void rt__fetch_release(rt_runtime *rt);
 
+/* ---- URL and URLSearchParams (lib/engine/url.c over lib/net/url.c) ---- */
+int rt__url_init(rt_runtime *rt);          /* the globals; after the JS modules */
+
 /* ---- TLS trust store (lib/engine/trust_store.c) ---- */
 void rt__tls_free(rt_runtime *rt);
 /* The runtime's trust store, decoded on first use (config CA file, RT_CA_FILE,
