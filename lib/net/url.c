@@ -41,8 +41,8 @@ int rt__url_pe_in(unsigned c, int set)
     case RT_URL_PE_SPECIAL_QUERY:
         return rt__url_pe_in(c, RT_URL_PE_QUERY) || c == '\'';
     case RT_URL_PE_PATH:
-        return rt__url_pe_in(c, RT_URL_PE_QUERY) || c == '?' || c == '`' || c == '{' ||
-               c == '}';
+        return rt__url_pe_in(c, RT_URL_PE_QUERY) || c == '?' || c == '^' || c == '`' ||
+               c == '{' || c == '}';
     case RT_URL_PE_USERINFO:
         return rt__url_pe_in(c, RT_URL_PE_PATH) || c == '/' || c == ':' || c == ';' ||
                c == '=' || c == '@' || (c >= '[' && c <= '^') || c == '|';
@@ -778,6 +778,12 @@ static int run(const char *raw, size_t rawn, const urec *base, urec *r, int over
                 clr(&r->frag);
                 r->has_frag = 1;
                 state = S_FRAGMENT;
+            } else if (c == ' ') {
+                /* a space before '?' or '#' is encoded, so an opaque path never ends in a
+                   literal space: the URL then survives losing its query and fragment */
+                int nx = CH(i + 1);
+                CK(rt__buf_append(&r->path, nx == '?' || nx == '#' ? "%20" : " ",
+                                  nx == '?' || nx == '#' ? 3 : 1));
             } else if (c != -1) {
                 CK(rt__url_pct_encode(&r->path, in + i, 1, RT_URL_PE_C0));
             }
@@ -872,15 +878,13 @@ static int commit(rt__url *u, urec *r)
     return 0;
 }
 
-/* Run the parser with a state override on a copy of u; commit unless it failed. */
+/* Run the parser with a state override on r (a copy of u) and commit. A failure is not
+   undone: the standard's setters ignore it, and what the parser changed before failing
+   stays (host "example.com:65536" sets the host, not the port). */
 static int override_parse(rt__url *u, urec *r, const char *v, size_t n, int state)
 {
     int rc = run(v, n, NULL, r, state);
-    if (rc == RT_EINVALID_URL) {
-        rec_free(r);
-        return 0;                          /* the setter leaves the URL unchanged */
-    }
-    if (rc < 0) {
+    if (rc < 0 && rc != RT_EINVALID_URL) {
         rec_free(r);
         return rc;
     }
@@ -891,15 +895,6 @@ static int cannot_have_credentials(const rt__url *u)
 {
     return u->host_type == RT_URL_HOST_NULL || u->host_type == RT_URL_HOST_EMPTY ||
            u->scheme_id == RT_URL_SCHEME_FILE;
-}
-
-/* "potentially strip trailing spaces from an opaque path" */
-static void strip_opaque_spaces(urec *r)
-{
-    if (!r->opaque || r->has_frag || r->has_query)
-        return;
-    while (r->path.len > 0 && r->path.data[r->path.len - 1] == ' ')
-        r->path.data[--r->path.len] = '\0';
 }
 
 int rt__url_set_href(rt__url *u, const char *v, size_t n)
@@ -1008,7 +1003,6 @@ int rt__url_set_search(rt__url *u, const char *v, size_t n)
     clr(&r.query);
     if (n == 0) {
         r.has_query = 0;
-        strip_opaque_spaces(&r);
         return commit(u, &r);
     }
     if (v[0] == '?') {
@@ -1027,7 +1021,6 @@ int rt__url_set_hash(rt__url *u, const char *v, size_t n)
     clr(&r.frag);
     if (n == 0) {
         r.has_frag = 0;
-        strip_opaque_spaces(&r);
         return commit(u, &r);
     }
     if (v[0] == '#') {
@@ -1048,8 +1041,6 @@ int rt__url_set_query_raw(rt__url *u, const char *q, size_t n)
         rec_free(&r);
         return RT_ENOMEM;
     }
-    if (!q)
-        strip_opaque_spaces(&r);
     return commit(u, &r);
 }
 
