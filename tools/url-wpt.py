@@ -49,6 +49,8 @@ function urltestdata(data) {
         }
         var bad = [];
         KEYS.forEach(function (k) { if (u[k] !== t[k]) bad.push(k + '=' + JSON.stringify(u[k]) + ' want ' + JSON.stringify(t[k])); });
+        if ('searchParams' in t && u.searchParams.toString() !== t.searchParams)
+            bad.push('searchParams=' + JSON.stringify(u.searchParams.toString()));
         rec('urltestdata: parse', bad.length === 0, label + ': ' + bad.join(', '));
         if ('origin' in t)
             rec('urltestdata: origin', u.origin === t.origin, label + ': origin ' + u.origin + ' want ' + t.origin);
