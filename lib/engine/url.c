@@ -1176,6 +1176,8 @@ static duk_ret_t install(duk_context *ctx, void *ud)
     duk_def_prop(ctx, -3, HIDDEN_METHOD);
 
     make_class(ctx, "URLSearchParams", usp_ctor, 0);
+    /* in Node's (WebIDL's) order, as Object.keys() shows it */
+    def_accessor(ctx, "size", usp_get_size, NULL);
     def_method(ctx, "append", usp_append, 2, ENUM_METHOD);
     def_method(ctx, "delete", usp_delete, 1, ENUM_METHOD);
     def_method(ctx, "get", usp_get, 1, ENUM_METHOD);
@@ -1183,12 +1185,11 @@ static duk_ret_t install(duk_context *ctx, void *ud)
     def_method(ctx, "has", usp_has, 1, ENUM_METHOD);
     def_method(ctx, "set", usp_set, 2, ENUM_METHOD);
     def_method(ctx, "sort", usp_sort, 0, ENUM_METHOD);
-    def_method(ctx, "toString", usp_to_string, 0, ENUM_METHOD);
+    def_method(ctx, "entries", usp_entries, 0, ENUM_METHOD);
     def_method(ctx, "forEach", usp_for_each, 1, ENUM_METHOD);
     def_method(ctx, "keys", usp_keys, 0, ENUM_METHOD);
     def_method(ctx, "values", usp_values, 0, ENUM_METHOD);
-    def_method(ctx, "entries", usp_entries, 0, ENUM_METHOD);
-    def_accessor(ctx, "size", usp_get_size, NULL);
+    def_method(ctx, "toString", usp_to_string, 0, ENUM_METHOD);
     duk_get_prop_string(ctx, -1, "entries");
     def_symbol(ctx, "iterator", HIDDEN_METHOD);
     duk_push_heap_stash(ctx);

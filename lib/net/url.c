@@ -1266,6 +1266,8 @@ int rt__url_form_serialize(const rt__url_pairs *l, char **out, size_t *out_len)
 {
     rt__buf b = {0};
     int e = rt__buf_reserve(&b, 1);
+    if (!e)
+        b.data[0] = '\0';
     for (size_t i = 0; i < l->n && !e; i++)
         e = (i > 0 && rt__buf_append(&b, "&", 1)) ||
             rt__url_form_encode(&b, l->v[i].name, l->v[i].name_len) ||

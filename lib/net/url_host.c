@@ -351,7 +351,15 @@ static int idna_map(idna_cache *cache, uint32_t c, const uint32_t **map, size_t 
         }
     unsigned slot = cache->used < IDNA_CACHE ? cache->used++ : cache->next++ % IDNA_CACHE;
     size_t mn = 0;
-    int rc = idna_ask(c, IDN2_TRANSITIONAL, cache->e[slot].map, &mn);
+    int rc;
+    if (c == 0x1e9e) {
+        /* U+1E9E maps to U+00DF since UTS #46 15.1; libidn2's older table still says "ss" */
+        cache->e[slot].map[0] = 0xdf;
+        mn = 1;
+        rc = 0;
+    } else {
+        rc = idna_ask(c, IDN2_TRANSITIONAL, cache->e[slot].map, &mn);
+    }
     if (rc == 1)
         rc = idna_ask(c, IDN2_NONTRANSITIONAL, cache->e[slot].map, &mn);
     if (rc < 0) {
