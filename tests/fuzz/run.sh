@@ -12,25 +12,18 @@ mkdir -p build/fuzz
 # the TLS targets link an empty built-in anchor table
 printf '#include <stddef.h>\nconst size_t rt__builtin_ca_count = 0, rt__builtin_ca_len = 0;\nconst unsigned char rt__builtin_ca_der[1];\n' > build/fuzz/no_anchors.c
 TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c build/fuzz/no_anchors.c"
-# The URL target runs lib/engine/js/20-url.js in Duktape: the amalgamation is compiled once, with
-# coverage only. Under ASan's allocator Duktape runs ~100 times slower (30 inputs/s instead
-# of 3,000); what is under test is the JavaScript, whose failures are exceptions and wrong
-# hrefs, not memory errors - so that target goes without ASan (crashes still count).
-DUK_DIR=${DUK_DIR:-/usr/share/duktape}
-if [ ! -f build/fuzz/duktape.o ] || [ "$DUK_DIR/duktape.c" -nt build/fuzz/duktape.o ]; then
-    clang -g -O1 -fsanitize=fuzzer-no-link -w -std=gnu99 -I"$DUK_DIR" \
-        -c "$DUK_DIR/duktape.c" -o build/fuzz/duktape.o
-fi
+URL_SRC="lib/net/url.c lib/net/url_host.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c"
+MULTIARCH=$(cc -print-multiarch)
 for target in http1 request url x509_ip pem; do
     san=fuzzer,address,undefined
     case $target in
         http1|request) src=lib/net/http1.c; libs="" ;;
-        url) src=build/fuzz/duktape.o; libs=-lm; san=fuzzer,undefined ;;   # reads lib/engine/js/*.js
-        *) src=$TLS_SRC; libs=/usr/lib/$(cc -print-multiarch)/libbearssl.a ;;
+        url) src=$URL_SRC; libs="/usr/lib/$MULTIARCH/libidn2.a /usr/lib/$MULTIARCH/libunistring.a" ;;
+        *) src=$TLS_SRC; libs=/usr/lib/$MULTIARCH/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086
-    clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib \
-        -I"$DUK_DIR" "tests/fuzz/fuzz_$target.c" $src $libs -o "build/fuzz/fuzz_$target"
+    clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib -Ilib/net \
+        "tests/fuzz/fuzz_$target.c" $src $libs -o "build/fuzz/fuzz_$target"
     mkdir -p "build/fuzz/corpus/$target"
     "build/fuzz/fuzz_$target" -max_total_time="$secs" -artifact_prefix=build/fuzz/ \
         "build/fuzz/corpus/$target" "tests/fuzz/corpus/$target" || failed="$failed $target"
