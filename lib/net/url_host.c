@@ -456,8 +456,9 @@ static int contextj_ok(const uint32_t *l, size_t n)
 
 /* CheckBidi for one label of a Bidi domain name: the conditions of RFC 5893 section 2 for
    a label that starts right-to-left (R, AL) or left-to-right (L). A label that starts with
-   neither (a digit) is left alone, as browsers and Node do (the URL standard's tests
-   accept "1.<arabic>"). */
+   neither (condition 1 fails) is rejected unless it is all ASCII: the URL standard's tests
+   accept "1.<arabic>" (toascii.json; whatwg/url issue 543 is open), browsers and Node
+   accept it, while UTS #46 alone would reject it. */
 static int bidi_ok(const uint32_t *l, size_t n)
 {
     if (n == 0)
@@ -506,6 +507,9 @@ static int bidi_ok(const uint32_t *l, size_t n)
         int e = uc_bidi_class(l[last - 1]);
         return e == UC_BIDI_L || e == UC_BIDI_EN;
     }
+    for (size_t i = 0; i < n; i++)
+        if (l[i] >= 0x80)
+            return 0;
     return 1;
 }
 
