@@ -33,6 +33,8 @@ BROTLIDEC_A ?= $(LIBDIR_SYS)/libbrotlidec.a
 BROTLICOM_A ?= $(LIBDIR_SYS)/libbrotlicommon.a
 BROTLIENC_A ?= $(LIBDIR_SYS)/libbrotlienc.a    # unit tests only: they make br streams
 ZSTD_A      ?= $(LIBDIR_SYS)/libzstd.a
+IDN2_A      ?= $(LIBDIR_SYS)/libidn2.a
+UNISTRING_A ?= $(LIBDIR_SYS)/libunistring.a
 CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
 
 comma       := ,
@@ -59,7 +61,8 @@ BACKEND_OBJ := $(patsubst backends/%.c,$(B)/obj/backends/%.o,$(BACKEND_SRC))
 GEN_OBJ     := $(B)/obj/gen/lib_js.o $(B)/obj/gen/builtin_anchors.o
 DUK_OBJ     := $(B)/obj/duktape.o
 CODING_LIBS := $(ZLIB_A) $(BROTLIDEC_A) $(BROTLICOM_A) $(ZSTD_A)
-STATIC_LIBS := $(BEARSSL_A) $(CODING_LIBS) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
+IDNA_LIBS   := $(IDN2_A) $(UNISTRING_A)
+STATIC_LIBS := $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
 EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
 
 LIB         := $(B)/libruntime.a
@@ -173,7 +176,8 @@ $(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
 $(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	@rm -f $@
 	@{ echo "CREATE $@"; for o in $^; do echo "ADDMOD $$o"; done; \
-	   for a in $(BEARSSL_A) $(CODING_LIBS); do echo "ADDLIB $$a"; done; echo "SAVE"; echo "END"; } | ar -M
+	   for a in $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS); do echo "ADDLIB $$a"; done; \
+	   echo "SAVE"; echo "END"; } | ar -M
 	ranlib $@
 
 check-unit: $(UNIT_BIN)
@@ -216,7 +220,7 @@ test: deps
 
 # ---- dependencies (Debian packages; installs only what is missing) --------------------
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \
-              libbrotli-dev libzstd-dev ca-certificates
+              libbrotli-dev libzstd-dev libidn2-dev libunistring-dev ca-certificates
 DEPS_TEST  := python3 openssl curl
 DEPS_BENCH := nginx libnginx-mod-http-echo wrk curl valgrind
 deps:

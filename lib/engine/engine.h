@@ -155,6 +155,9 @@ void rt__fetch_free(rt_runtime *rt);
 int rt__fetch_alive(rt_runtime *rt);       /* requests in flight or events to deliver */
 uint64_t rt__fetch_in_flight(rt_runtime *rt);
 
+/* ---- URL and URLSearchParams (lib/engine/url.c over lib/net/url.c) ---- */
+int rt__url_init(rt_runtime *rt);          /* the globals; after the JS modules */
+
 /* ---- TLS trust store (lib/engine/trust_store.c) ---- */
 void rt__tls_free(rt_runtime *rt);
 /* The runtime's trust store, decoded on first use (config CA file, RT_CA_FILE,

@@ -278,7 +278,9 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     duk_pop(ctx);
     /* Dependency order: Promise, the microtask queue, console, timers, the rt global,
        fetch's bindings, then the JavaScript half of the core (lib/engine/js/: iterators, the
-       Promise combinators, console formatting, URL, Headers, fetch, rt.async). */
+       Promise combinators, console formatting, Headers, fetch, rt.async), then URL and
+       URLSearchParams (C, lib/engine/url.c: they need the Symbol.iterator that 00-iter.js
+       defines; the JS modules use them only when called). */
     if ((r = rt__promise_init(ctx)) < 0 ||
         (r = rt__microtask_init(ctx)) < 0 || (r = rt__console_init(ctx)) < 0 ||
         (r = rt__timers_init(rt)) < 0) {
@@ -286,7 +288,8 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
         goto fail;
     }
     define_rt_global(rt);
-    if ((r = rt__fetch_init(rt)) < 0 || (r = rt__js_run_all(rt)) < 0) {
+    if ((r = rt__fetch_init(rt)) < 0 || (r = rt__js_run_all(rt)) < 0 ||
+        (r = rt__url_init(rt)) < 0) {
         if (!rt->errmsg[0])
             rt__fail(rt, r, "runtime initialisation failed: %s", rt_strerror(r));
         goto fail;

@@ -1,235 +1,139 @@
 /*
- * fuzz_url.c - libFuzzer target for the URL parser, which is JavaScript (lib/engine/js/20-url.js,
- * with lib/engine/js/00-iter.js for native.hide / native.iterate). One Duktape heap for the whole
- * run: at start-up the two modules are read from the source tree ($RT_JS_DIR, default
- * lib/js relative to the working directory - run.sh runs from the repo root) and run the
- * way lib/engine/jsmods.c runs them, as the body of function (native, global).
- *
- * Input: the bytes decoded as UTF-8 (invalid sequences become U+FFFD, as TextDecoder and
- * the script compiler do: raw invalid bytes pushed with duk_push_lstring make strings no
- * script can hold, on which Duktape's own string functions disagree - harness noise), or,
- * when the first byte is 0xFE, the rest as UTF-16LE code units (lone surrogates included:
- * strings a script can really build). For each input, inside a protected call:
- *   new URL(s) and new URL(s, 'http://a.b/c/d?e#f')
- * A TypeError is the documented failure. Any other exception, an error escaping the
- * protected call, a Duktape fatal error or a crash is a finding; and when parsing succeeds:
- *   - href is a string without CR, LF, TAB, NUL or space;
- *   - new URL(href).href === href (serialization is a fixed point);
- *   - for http: and https: the host is not empty.
- * Violations print the input as JSON and abort. FUZZ_URL_SPECIAL_ONLY=1 checks the
- * invariants only for results with a special scheme (http, https, ws, wss, ftp, file):
- * a way to keep fuzzing what fetch uses while a bug in non-special URLs is open (the
- * first three findings, now fixed, are seeds in tests/fuzz/corpus/url/ and regression
- * cases in tests/js/url_parse.js).
- *   see tests/fuzz/run.sh for the build line (Duktape amalgamation compiled once).
+ * fuzz_url.c - libFuzzer target for the URL parser in C (lib/net/url.c, lib/net/url_host.c):
+ * the basic URL parser with and without a base, every setter (the parser's state
+ * overrides), the host parser's IDNA path (libidn2) and the form-urlencoded codec, under
+ * ASan and UBSan. Findings are crashes, sanitizer reports and broken invariants:
+ *   - a parsed URL's href is printable ASCII (no C0 control, DEL or byte >= 0x80) and every
+ *     component span lies inside it, in order;
+ *   - parsing the href again gives the same href (serialisation is a fixed point), also after
+ *     each setter;
+ *   - http: and https: URLs have a non-empty host;
+ *   - a failed href setter leaves the URL as it was;
+ *   - form-urlencoded: serialise(parse(serialise(parse(x)))) == serialise(parse(x)).
+ * Input layout: byte 0 picks the setter (and whether to use the base), the rest is the text
+ * (taken as UTF-8; invalid sequences are U+FFFD to the parser). Seeds: tests/fuzz/corpus/url/
+ * (the first inputs were URLs for the old JavaScript parser; they still parse as text).
+ * tests/fuzz/run.sh has the build line.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "duktape.h"
+#include "runtime.h"
+#include "net.h"
+#include "url.h"
 
-static duk_context *ctx;
-static unsigned long runs;
-static int special_only;
+static const char BASE[] = "http://a.b/c/d?e#f";
 
-static const char CHECKER[] =
-    "(function (s, specialOnly) {\n"
-    "  function one(base) {\n"
-    "    var u;\n"
-    "    try { u = base === undefined ? new URL(s) : new URL(s, base); }\n"
-    "    catch (e) {\n"
-    "      if (e instanceof TypeError) return '';\n"
-    "      return 'new URL threw a non-TypeError: ' + (e && e.name) + ': ' + e;\n"
-    "    }\n"
-    "    if (specialOnly && !/^(https?|wss?|ftp|file):$/.test(u.protocol)) return '';\n"
-    "    var h = u.href;\n"
-    "    if (typeof h !== 'string') return 'href is not a string';\n"
-    "    if (/[\\r\\n\\t\\u0000 ]/.test(h)) return 'href has CR/LF/TAB/NUL/space: ' + JSON.stringify(h);\n"
-    "    if ((u.protocol === 'http:' || u.protocol === 'https:') && (u.host === '' || u.hostname === ''))\n"
-    "      return 'http(s) URL with an empty host: ' + JSON.stringify(h);\n"
-    "    var v;\n"
-    "    try { v = new URL(h); }\n"
-    "    catch (e) { return 'href does not parse again: ' + JSON.stringify(h) + ' (' + e + ')'; }\n"
-    "    if (v.href !== h) return 'href not idempotent: ' + JSON.stringify(h) + ' -> ' + JSON.stringify(v.href);\n"
-    "    return '';\n"
-    "  }\n"
-    "  var r = one(undefined);\n"
-    "  if (r) return r + ' [no base]';\n"
-    "  r = one('http://a.b/c/d?e#f');\n"
-    "  return r ? r + ' [base http://a.b/c/d?e#f]' : '';\n"
-    "})";
-
-static void fatal(void *udata, const char *msg)
+static void fail(const char *why, const rt__url *u, const uint8_t *data, size_t size)
 {
-    (void)udata;
-    fprintf(stderr, "fuzz_url: Duktape fatal error: %s\n", msg ? msg : "?");
+    fprintf(stderr, "fuzz_url: %s\n  href: %s\n  input (%zu bytes):", why,
+            u && u->href ? u->href : "(none)", size);
+    for (size_t i = 0; i < size; i++)
+        fprintf(stderr, " %02x", data[i]);
+    fprintf(stderr, "\n");
     abort();
 }
 
-static char *slurp(const char *path, size_t *len)
+/* The invariants of one parsed URL. */
+static void check(const rt__url *u, const uint8_t *data, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "fuzz_url: cannot open %s (set RT_JS_DIR or run from the repo root)\n", path);
-        exit(2);
+    if (!u->href || strlen(u->href) != u->href_len)
+        fail("href length", u, data, size);
+    for (uint32_t i = 0; i < u->href_len; i++) {
+        unsigned char c = (unsigned char)u->href[i];
+        if (c < 0x20 || c >= 0x7f)
+            fail("href has a control or non-ASCII byte", u, data, size);
     }
-    size_t cap = 1 << 16, n = 0, r;
-    char *b = malloc(cap);
-    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap)
-            b = realloc(b, cap *= 2);
-    }
-    fclose(f);
-    if (!b)
+    if (u->href[u->scheme_end] != ':')
+        fail("scheme_end", u, data, size);
+    uint32_t order[] = {u->scheme_end, u->user_start, u->user_end, u->pass_end, u->host_start,
+                        u->host_end, u->port_end, u->path_start, u->path_end, u->query_start,
+                        u->frag_start, u->href_len};
+    for (size_t i = 1; i < sizeof order / sizeof order[0]; i++)
+        if (order[i] < order[i - 1])
+            fail("component spans out of order", u, data, size);
+    if ((u->scheme_id == RT_URL_SCHEME_HTTP || u->scheme_id == RT_URL_SCHEME_HTTPS) &&
+        rt__url_hostname(u).n == 0)
+        fail("http(s) URL with an empty host", u, data, size);
+    rt__url again;
+    int rc = rt__url_parse(u->href, u->href_len, NULL, &again);
+    if (rc == RT_ENOMEM)
         abort();
-    *len = n;
-    return b;
-}
-
-/* [ native ] -> [ native ]: run one module as lib/engine/jsmods.c does */
-static void load_module(const char *dir, const char *name)
-{
-    char path[4096];
-    size_t len;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *src = slurp(path, &len);
-    duk_push_string(ctx, "(function (native, global) {\n");
-    duk_push_lstring(ctx, src, len);
-    duk_push_string(ctx, "\n})");
-    duk_concat(ctx, 3);
-    free(src);
-    duk_push_sprintf(ctx, "internal:%s", name);
-    if (duk_pcompile(ctx, DUK_COMPILE_EVAL) != 0 || duk_pcall(ctx, 0) != 0) {
-        fprintf(stderr, "fuzz_url: %s does not compile: %s\n", name, duk_safe_to_string(ctx, -1));
-        exit(2);
+    if (rc != 0)
+        fail("href does not parse again", u, data, size);
+    if (strcmp(again.href, u->href) != 0) {
+        fprintf(stderr, "  reparsed: %s\n", again.href);
+        fail("href is not a fixed point", u, data, size);
     }
-    duk_dup(ctx, -2);
-    duk_push_global_object(ctx);
-    if (duk_pcall(ctx, 2) != 0) {
-        fprintf(stderr, "fuzz_url: %s failed: %s\n", name, duk_safe_to_stacktrace(ctx, -1));
-        exit(2);
-    }
-    duk_pop(ctx);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    const char *dir = getenv("RT_JS_DIR"), *so = getenv("FUZZ_URL_SPECIAL_ONLY");
-    special_only = so && strcmp(so, "1") == 0;
-    if (!dir)
-        dir = "lib/engine/js";
-    ctx = duk_create_heap(NULL, NULL, NULL, NULL, fatal);
-    if (!ctx)
+    rt__url_free(&again);
+    char *o;
+    if (rt__url_origin(u, &o, NULL) != 0)
         abort();
-    duk_push_object(ctx);                  /* native */
-    /* native.hide is C in the runtime (lib/runtime.c); the same semantics in JS here */
-    duk_push_string(ctx, "(function (o, k, v) { Object.defineProperty(o, k, {value: v, "
-                         "writable: true, enumerable: false, configurable: true}); })");
-    if (duk_peval(ctx) != 0)
-        abort();
-    duk_put_prop_string(ctx, -2, "hide");
-    load_module(dir, "00-iter.js");
-    load_module(dir, "20-url.js");
-    duk_pop(ctx);
-    duk_push_string(ctx, CHECKER);
-    duk_push_string(ctx, "fuzz_url:checker");
-    if (duk_pcompile(ctx, DUK_COMPILE_EVAL) != 0 || duk_pcall(ctx, 0) != 0) {
-        fprintf(stderr, "fuzz_url: checker: %s\n", duk_safe_to_string(ctx, -1));
-        exit(2);
-    }
-    duk_put_global_string(ctx, "\xff" "checker");   /* hidden symbol: out of scripts' reach */
-    return 0;
+    rt__free(o);
 }
 
-static void put_unit(char *out, size_t *o, unsigned c)
-{
-    if (c < 0x80) {
-        out[(*o)++] = (char)c;
-    } else if (c < 0x800) {
-        out[(*o)++] = (char)(0xc0 | c >> 6);
-        out[(*o)++] = (char)(0x80 | (c & 0x3f));
-    } else {
-        out[(*o)++] = (char)(0xe0 | c >> 12);
-        out[(*o)++] = (char)(0x80 | ((c >> 6) & 0x3f));
-        out[(*o)++] = (char)(0x80 | (c & 0x3f));
-    }
-}
-
-/* UTF-8 (possibly invalid) -> CESU-8: each maximal invalid sequence becomes U+FFFD, a
-   supplementary character a surrogate pair; at most 3 output bytes per input byte */
-static size_t utf8_to_cesu8(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0, i = 0;
-    while (i < n) {
-        unsigned c = in[i], need, min, cp;
-        if (c < 0x80) {
-            out[o++] = (char)c;
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
-        else { put_unit(out, &o, 0xfffd); i++; continue; }
-        size_t k = 1;
-        while (k <= need && i + k < n && (in[i + k] & 0xc0) == 0x80) {
-            cp = cp << 6 | (in[i + k] & 0x3f);
-            k++;
-        }
-        if (k <= need || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            put_unit(out, &o, 0xfffd);
-            i += k;                        /* the lead byte and the continuations seen */
-            continue;
-        }
-        i += k;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            put_unit(out, &o, 0xd800 | cp >> 10);
-            put_unit(out, &o, 0xdc00 | (cp & 0x3ff));
-        } else {
-            put_unit(out, &o, cp);
-        }
-    }
-    return o;
-}
-
-/* UTF-16LE code units -> CESU-8 (Duktape's internal form; surrogates as 3-byte units) */
-static size_t utf16_to_cesu8(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        put_unit(out, &o, in[i] | (unsigned)in[i + 1] << 8);
-    return o;
-}
+typedef int (*setter_fn)(rt__url *, const char *, size_t);
+static const setter_fn SETTERS[] = {
+    rt__url_set_href,     rt__url_set_protocol, rt__url_set_username, rt__url_set_password,
+    rt__url_set_host,     rt__url_set_hostname, rt__url_set_port,     rt__url_set_pathname,
+    rt__url_set_search,   rt__url_set_hash};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char conv[3 * 65536];
-    if (size > 65536)
+    if (size == 0 || size > 8192)
         return 0;
-    duk_get_global_string(ctx, "\xff" "checker");
-    size_t n = size >= 1 && data[0] == 0xfe ? utf16_to_cesu8(data + 1, size - 1, conv)
-                                            : utf8_to_cesu8(data, size, conv);
-    duk_push_lstring(ctx, conv, n);
-    duk_push_boolean(ctx, special_only);
-    if (duk_pcall(ctx, 2) != 0) {
-        fprintf(stderr, "fuzz_url: error escaped the checker: %s\n", duk_safe_to_stacktrace(ctx, -1));
+    unsigned mode = data[0];
+    const char *text = (const char *)data + 1;
+    size_t n = size - 1;
+
+    /* parse without and with a base */
+    rt__url base, u;
+    if (rt__url_parse(BASE, sizeof BASE - 1, NULL, &base) != 0)
         abort();
+    for (int with_base = 0; with_base < 2; with_base++) {
+        int rc = rt__url_parse(text, n, with_base ? &base : NULL, &u);
+        if (rc == RT_ENOMEM)
+            abort();
+        if (rc == 0) {
+            check(&u, data, size);
+            rt__url_free(&u);
+        }
     }
-    if (!duk_is_string(ctx, -1) || duk_get_length(ctx, -1) != 0) {
-        const char *why = duk_safe_to_string(ctx, -1);
-        fprintf(stderr, "fuzz_url: invariant failed: %s\n", why);
+
+    /* one setter, with the text as its value, on the base URL and on the text's own URL */
+    setter_fn set = SETTERS[mode % (sizeof SETTERS / sizeof SETTERS[0])];
+    const char *starts[] = {BASE, "sc://u:p@h:1/p?q#f", "file:///C:/x", "mailto:a@b", NULL};
+    starts[4] = mode & 0x80 ? text : "http://[::1]/";
+    for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
+        size_t sl = k == 4 && (mode & 0x80) ? n : strlen(starts[k]);
+        if (rt__url_parse(starts[k], sl, NULL, &u) != 0)
+            continue;
+        char *before = strdup(u.href);
+        int rc = set(&u, text, n);
+        if (rc == RT_ENOMEM)
+            abort();
+        if (rc == RT_EINVALID_URL && strcmp(before, u.href) != 0)
+            fail("failed href setter changed the URL", &u, data, size);
+        free(before);
+        check(&u, data, size);
+        rt__url_free(&u);
+    }
+    rt__url_free(&base);
+
+    /* form-urlencoded: serialisation is stable after one round */
+    rt__url_pairs l = {0}, l2 = {0};
+    char *s1 = NULL, *s2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    if (rt__url_form_parse(text, n, &l) != 0 || rt__url_form_serialize(&l, &s1, &n1) != 0 ||
+        rt__url_form_parse(s1, n1, &l2) != 0 || rt__url_form_serialize(&l2, &s2, &n2) != 0)
         abort();
-    }
-    duk_pop(ctx);
-    if (duk_get_top(ctx) != 0)
-        abort();                           /* value stack leak in the harness */
-    if (++runs % 4096 == 0)
-        duk_gc(ctx, 0);
+    if (l.n != l2.n || n1 != n2 || memcmp(s1, s2, n1) != 0)
+        fail("form-urlencoded round trip", NULL, data, size);
+    rt__free(s1);
+    rt__free(s2);
+    rt__url_pairs_free(&l);
+    rt__url_pairs_free(&l2);
     return 0;
 }

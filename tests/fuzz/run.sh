@@ -12,16 +12,8 @@ mkdir -p build/fuzz
 # the TLS targets link an empty built-in anchor table
 printf '#include <stddef.h>\nconst size_t rt__builtin_ca_count = 0, rt__builtin_ca_len = 0;\nconst unsigned char rt__builtin_ca_der[1];\n' > build/fuzz/no_anchors.c
 TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c build/fuzz/no_anchors.c"
-# The URL target runs lib/engine/js/20-url.js in Duktape: the amalgamation is compiled once, with
-# coverage only. Under ASan's allocator Duktape runs ~100 times slower (30 inputs/s instead
-# of 3,000); what is under test is the JavaScript, whose failures are exceptions and wrong
-# hrefs, not memory errors - so that target goes without ASan (crashes still count).
-DUK_DIR=${DUK_DIR:-/usr/share/duktape}
-if [ ! -f build/fuzz/duktape.o ] || [ "$DUK_DIR/duktape.c" -nt build/fuzz/duktape.o ]; then
-    clang -g -O1 -fsanitize=fuzzer-no-link -w -std=gnu99 -I"$DUK_DIR" \
-        -c "$DUK_DIR/duktape.c" -o build/fuzz/duktape.o
-fi
 A=/usr/lib/$(cc -print-multiarch)
+URL_SRC="lib/net/url.c lib/net/url_host.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c"
 CODINGS_SRC="lib/net/codings.c lib/net/alloc.c lib/net/errors.c"
 # the codings target links the encoders too (the round-trip mode makes its own streams)
 CODINGS_LIBS="$A/libbrotlienc.a $A/libbrotlidec.a $A/libbrotlicommon.a $A/libzstd.a $A/libz.a -lm -lpthread"
@@ -29,13 +21,13 @@ for target in http1 request url x509_ip pem codings; do
     san=fuzzer,address,undefined
     case $target in
         http1|request) src=lib/net/http1.c; libs="" ;;
-        url) src=build/fuzz/duktape.o; libs=-lm; san=fuzzer,undefined ;;   # reads lib/engine/js/*.js
+        url) src=$URL_SRC; libs="$A/libidn2.a $A/libunistring.a" ;;
         codings) src=$CODINGS_SRC; libs=$CODINGS_LIBS ;;
         *) src=$TLS_SRC; libs=$A/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=$san -D_GNU_SOURCE -Iinclude -Ilib/net -Ilib/engine \
-        -I"$DUK_DIR" "tests/fuzz/fuzz_$target.c" $src $libs -o "build/fuzz/fuzz_$target"
+        "tests/fuzz/fuzz_$target.c" $src $libs -o "build/fuzz/fuzz_$target"
     mkdir -p "build/fuzz/corpus/$target"
     "build/fuzz/fuzz_$target" -max_total_time="$secs" -artifact_prefix=build/fuzz/ \
         "build/fuzz/corpus/$target" "tests/fuzz/corpus/$target" || failed="$failed $target"
