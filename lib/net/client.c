@@ -472,6 +472,7 @@ static void handle(rt__net *net, rt__xev *ev)
         e.type = RT__EV_DATA;
         e.data = ev->data;
         e.len = ev->len;
+        e.chunk = ev->chunk;
         forward(r, &e);
         break;
     }

@@ -69,9 +69,11 @@ typedef struct rt__event {
     size_t reason_len;
     const rt_http1_header *headers;
     size_t num_headers;
-    /* DATA (decoded when the spec asked for decoding) */
+    /* DATA (decoded when the spec asked for decoding): data lies in chunk, which the
+       callback may keep with rt__chunk_ref (lib/net/chunk.h) instead of copying */
     const uint8_t *data;
     size_t len;
+    struct rt__chunk *chunk;
     /* ERROR */
     int code;                              /* RT_E... */
     const char *message;                   /* detail, never NULL */
