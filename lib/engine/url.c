@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "text.h"
 #include "url.h"
 
 #define K_URL DUK_HIDDEN_SYMBOL("url")
@@ -60,112 +61,14 @@ static void throw_oom(duk_context *ctx)
     (void)duk_error(ctx, DUK_ERR_RANGE_ERROR, "out of memory");
 }
 
-/* ---- strings ---- */
+/* ---- strings: lib/engine/text.c ---- */
 
-/* [ ... ] -> [ ... scratch ]: the UTF-8 (USVString) form of the string at idx, in a scratch
-   buffer left on the stack (p and n point into it). */
-static void to_utf8(duk_context *ctx, duk_idx_t idx, const char **p, size_t *n)
-{
-    duk_size_t len;
-    const unsigned char *s = (const unsigned char *)duk_get_lstring(ctx, idx, &len);
-    size_t i = 0;
-    while (i < len && s[i] < 0x80)
-        i++;
-    if (i == len) {                        /* ASCII: as is */
-        duk_push_undefined(ctx);
-        *p = (const char *)s;
-        *n = len;
-        return;
-    }
-    unsigned char *o = duk_push_fixed_buffer(ctx, len * 3 + 1);
-    size_t k = 0;
-    for (i = 0; i < len;) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            o[k++] = (unsigned char)c;
-            i++;
-            continue;
-        }
-        /* Duktape's extended UTF-8: surrogates appear as 3-byte sequences ED A0..BF xx */
-        if (c == 0xed && i + 2 < len && s[i + 1] >= 0xa0 && (s[i + 2] & 0xc0) == 0x80) {
-            uint32_t hi = 0xd000u | (uint32_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
-            if (hi < 0xdc00 && i + 5 < len && s[i + 3] == 0xed && s[i + 4] >= 0xb0 &&
-                (s[i + 5] & 0xc0) == 0x80) {
-                uint32_t lo = 0xd000u | (uint32_t)(s[i + 4] & 0x3f) << 6 | (s[i + 5] & 0x3f);
-                uint32_t cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
-                o[k++] = (unsigned char)(0xf0 | cp >> 18);
-                o[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-                o[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-                o[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-                i += 6;
-            } else {                       /* a lone surrogate */
-                memcpy(o + k, "\xef\xbf\xbd", 3);
-                k += 3;
-                i += 3;
-            }
-            continue;
-        }
-        /* anything else: copied; the parser turns invalid sequences into U+FFFD */
-        o[k++] = (unsigned char)c;
-        i++;
-    }
-    *p = (const char *)o;
-    *n = k;
-}
+#define to_utf8 rt__to_utf8
+#define to_usv rt__to_usv
 
-/* Push the UTF-8 string s[0..n) as a JS string (non-BMP code points as surrogate pairs). */
 static void push_utf8(duk_context *ctx, const char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (unsigned char)s[i] < 0xf0)
-        i++;
-    if (i == n) {
-        duk_push_lstring(ctx, s, n);
-        return;
-    }
-    unsigned char *o = duk_push_fixed_buffer(ctx, n * 2 + 1);
-    size_t k = 0;
-    for (i = 0; i < n;) {
-        unsigned c = (unsigned char)s[i];
-        if (c >= 0xf0 && i + 3 < n) {
-            uint32_t cp = (uint32_t)(c & 7) << 18 | (uint32_t)(s[i + 1] & 0x3f) << 12 |
-                          (uint32_t)(s[i + 2] & 0x3f) << 6 | (uint32_t)(s[i + 3] & 0x3f);
-            cp -= 0x10000;
-            uint32_t u[2] = {0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff)};
-            for (int j = 0; j < 2; j++) {
-                o[k++] = (unsigned char)(0xe0 | u[j] >> 12);
-                o[k++] = (unsigned char)(0x80 | ((u[j] >> 6) & 0x3f));
-                o[k++] = (unsigned char)(0x80 | (u[j] & 0x3f));
-            }
-            i += 4;
-        } else {
-            o[k++] = (unsigned char)c;
-            i++;
-        }
-    }
-    duk_push_lstring(ctx, (const char *)o, k);
-    duk_remove(ctx, -2);
-}
-
-/* [ ... v ] -> [ ... s ]: v as a USVString (lone surrogates -> U+FFFD), as a JS string. */
-static void to_usv(duk_context *ctx, duk_idx_t idx)
-{
-    idx = duk_normalize_index(ctx, idx);
-    duk_to_string(ctx, idx);
-    duk_size_t len;
-    const unsigned char *s = (const unsigned char *)duk_get_lstring(ctx, idx, &len);
-    size_t i = 0;
-    while (i < len && s[i] != 0xed)        /* only surrogates need work */
-        i++;
-    if (i == len) {
-        duk_dup(ctx, idx);
-        return;
-    }
-    const char *p;
-    size_t n;
-    to_utf8(ctx, idx, &p, &n);
-    push_utf8(ctx, p, n);
-    duk_remove(ctx, -2);
+    rt__push_utf8(ctx, s, n, 0);           /* the parser's output is valid UTF-8 */
 }
 
 /* ---- URL state ---- */
