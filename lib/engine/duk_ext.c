@@ -341,6 +341,21 @@ void rt__dx_gc_pause(duk_context *ctx, int pause)
         heap->ms_prevent_count--;
 }
 
+void rt__dx_finalizers_hold(duk_context *ctx, int hold)
+{
+    duk_heap *heap = ((duk_hthread *)ctx)->heap;
+    if (hold) {
+        heap->pf_prevent_count++;
+        return;
+    }
+    if (heap->pf_prevent_count > 0)
+        heap->pf_prevent_count--;
+    /* what was queued meanwhile runs now, as a refzero would have run it */
+    if (heap->pf_prevent_count == 0 && heap->finalize_list != NULL && heap->ms_running == 0 &&
+        heap->heap_thread->state == DUK_HTHREAD_STATE_RUNNING)
+        duk_heap_process_finalize_list(heap);
+}
+
 /* Entry index of own `key` in obj, trying *hint first (O(1) when the table did not move). */
 static duk_int_t dx_find(duk_heap *heap, duk_hobject *h, duk_hstring *key, int *hint)
 {

@@ -99,6 +99,13 @@ void rt__dx_new_target(duk_context *ctx, duk_idx_t nargs);
    duk_gc only forces a collection). */
 void rt__dx_gc_pause(duk_context *ctx, int pause);
 
+/* Hold (1) / release (0) finalizers: while held, objects whose finalizer is due wait on the
+   finalize list; the last release runs them. Finalizers run on the heap thread, which
+   cannot call anything while a coroutine it resumed runs: Duktape 2.7 then marks the
+   object finalized without calling its finalizer (silently: what it would release leaks).
+   Duktape.Thread.resume holds them (lib/engine/js/60-async.js). (Public API: none.) */
+void rt__dx_finalizers_hold(duk_context *ctx, int hold);
+
 /* The heap's allocator user data (public API: duk_get_memory_functions copies 4 fields). */
 void *rt__dx_heap_udata(duk_context *ctx);
 

@@ -44,6 +44,8 @@ struct rt_runtime {
     int draining;
     /* Promise (lib/engine/promise.c): interned keys, %Promise% and friends */
     struct rt__promises *promises;         /* a Duktape buffer in the stash */
+    struct rt__holds *holds;               /* owned (lib/engine/native.c) */
+    struct rt__fetchcls *fc;               /* owned: keys and prototypes of the fetch classes */
     /* errors */
     int uncaught;                          /* uncaught errors / fatal rejections seen */
     int stop;                              /* stop_on_uncaught tripped */
@@ -99,6 +101,10 @@ int rt__microtask_push_c(rt_runtime *rt, void (*fn)(rt_runtime *rt, void *data),
    by a job are reported as uncaught. Then reports unhandled rejections. Re-entrant calls
    are no-ops. */
 void rt__microtask_drain(rt_runtime *rt);
+/* Finish what Response finalizers left for a safe moment (body.c): branches of Responses
+   that became garbage are let go (their exchanges cancelled when unread) and freed branches'
+   memory goes. rt__microtask_drain calls it: between macrotasks, no branch on the C stack. */
+void rt__body_reap(rt_runtime *rt);
 /* The runtime of a context: the heap's allocator user data (O(1), unlike rt__from_ctx). */
 rt_runtime *rt__rt_of(duk_context *ctx);
 
@@ -168,7 +174,7 @@ int rt__tls_trust_get(rt_runtime *rt, const struct rt_tls_trust **out);
 
 /* ---- embedded JS: lib/engine/js/NAME.js compiled to Duktape bytecode in lib_js.c by tools/js2c */
 typedef struct rt__js_source {
-    const char *name;                      /* "50-fetch.js" */
+    const char *name;                      /* "40-streams.js" */
     const unsigned char *bytecode;         /* duk_dump_function of function (native, global) */
     size_t len;
 } rt__js_source;

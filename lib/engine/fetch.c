@@ -1,245 +1,672 @@
 /*
- * fetch.c - the bindings between the JavaScript fetch layer (lib/engine/js/50-fetch.js) and
- * the network side's HTTP client (lib/net/client.h): native.request(spec) turns a request
- * spec into an rt__req_spec (the body copied once, into memory the client owns) and starts
- * it; the client's events come back on the loop thread, from rt__net_dispatch, and are
- * handed to the JS dispatcher one macrotask each (a microtask drain after each), except body
- * bytes of a body being read whole (native.collect), which go straight into one buffer.
+ * fetch.c - fetch() in C: the request built as new Request() would (lib/engine/request.c),
+ * without a Request object unless the script passed one; one exchange per hop through the
+ * network side's client (lib/net/client.h); redirects followed here (method and body rules,
+ * credentials dropped across origins, 20 hops); abort through the signal; and the response
+ * made from the head (lib/engine/response.c) with its body fed to its branches
+ * (lib/engine/body.c) as the client's events arrive - no JavaScript runs for the bytes.
  *
- * Ownership. Each request the JS layer started is one `struct freq` (this file), holding the
- * engine's reference on the client's rt__req; it is found from the JS id through
- * stash.fetchreqs[id] = pointer, and the collect buffer lives in stash.fetchbufs[id]. A freq
- * is freed after its terminal event was dispatched, or when JS cancels it.
+ * Ownership. A fetch exchange (struct rt__fx, malloc'd) lives from fetch() until its exchange
+ * is over and no branch feeds from it: it owns the request (rq: URL, header list, the body
+ * held), the client's request of the current hop (the engine's reference), the fetch()
+ * promise until it settles and the abort listener until the end (holds). Branches are owned
+ * by their Responses; the exchange only links them.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include "engine.h"
 #include "client.h"
 #include "codings.h"
+#include "fetchcls.h"
+#include "request.h"
+#include "response.h"
+#include "text.h"
 
-enum {
-    F_ENDED = 1,                           /* END or ERROR came: no more events */
-    F_CANCELLED = 2,                       /* JS let go: free once the dispatch returns */
-    F_IN_CALL = 4                          /* the JS dispatcher is running for it */
-};
-
-struct freq {
+struct rt__fx {
     rt_runtime *rt;
-    rt__req *req;                          /* the engine's reference, or NULL once let go */
-    double id;
-    unsigned flags;
-    uint8_t collecting;                    /* body goes to stash.fetchbufs[id] */
-    uint64_t content_length;               /* from the head; UINT64_MAX if none */
-    uint64_t collected;                    /* bytes in the collect buffer */
-    struct freq *all_prev, *all_next;      /* every live freq, for rt_free */
+    rt__rq rq;
+    rt__req *req;                          /* this hop's client request, or NULL */
+    uint32_t promise_hold;                 /* the fetch() promise, until settled */
+    uint32_t listener_hold;                /* our abort listener, while registered */
+    uint32_t read_hold[2];                 /* a stream body's read callbacks, until called */
+    int hops;
+    uint8_t decode;                        /* we offered Accept-Encoding: decode */
+    uint8_t chunked;                       /* the body came from a stream: send it chunked */
+    uint8_t settled;                       /* the promise is settled */
+    uint8_t over;                          /* the exchange ended (or was cancelled) */
+    int pins;                              /* C frames (and a pending stream read) using fx:
+                                              it is freed only when none is left */
+    rt__branch *branches;
+    struct rt__fx *all_prev, *all_next;
 };
 
 struct rt__fetch {
-    double next_id;
-    struct freq *all;
+    struct rt__fx *all;                    /* every live exchange */
 };
 
-/* ---- stash helpers ---- */
+static void fx_start(duk_context *ctx, struct rt__fx *fx);
 
-/* [ ... ] -> [ ... stash[key] ] */
-static void push_stash_prop(duk_context *ctx, const char *key)
+/* ---- life of an exchange ---- */
+
+static void fx_unlink(struct rt__fx *fx)
 {
-    duk_push_heap_stash(ctx);
-    duk_get_prop_string(ctx, -1, key);
-    duk_remove(ctx, -2);
+    struct rt__fetch *f = fx->rt->fetch;
+    if (fx->all_prev)
+        fx->all_prev->all_next = fx->all_next;
+    else if (f->all == fx)
+        f->all = fx->all_next;
+    if (fx->all_next)
+        fx->all_next->all_prev = fx->all_prev;
+    fx->all_prev = fx->all_next = NULL;
 }
 
-static void forget_id(duk_context *ctx, double id, const char *table)
+/* Take our listener off the signal. */
+static void unlisten(duk_context *ctx, struct rt__fx *fx)
 {
-    push_stash_prop(ctx, table);
-    duk_push_number(ctx, id);
-    duk_del_prop(ctx, -2);
-    duk_pop(ctx);
-}
-
-static struct freq *lookup(duk_context *ctx, duk_idx_t idx)
-{
-    if (!duk_is_number(ctx, idx))
-        return NULL;
-    double id = duk_get_number(ctx, idx);
-    push_stash_prop(ctx, "fetchreqs");
-    duk_push_number(ctx, id);
-    duk_get_prop(ctx, -2);
-    struct freq *q = duk_get_pointer(ctx, -1);
-    duk_pop_2(ctx);
-    return q;
-}
-
-/* ---- freq memory ---- */
-
-static void freq_free(struct freq *q)
-{
-    rt_runtime *rt = q->rt;
-    if (rt->ctx) {
-        forget_id(rt->ctx, q->id, "fetchreqs");
-        forget_id(rt->ctx, q->id, "fetchbufs");
+    if (!fx->listener_hold)
+        return;
+    if (fx->rq.signal_hold) {
+        rt__hold_push(ctx, fx->rq.signal_hold);
+        duk_push_string(ctx, "removeEventListener");
+        duk_push_string(ctx, "abort");
+        rt__hold_push(ctx, fx->listener_hold);
+        duk_pcall_prop(ctx, -4, 2);        /* a script's signal subclass may throw: ignored */
+        duk_pop_2(ctx);
     }
-    if (q->all_prev)
-        q->all_prev->all_next = q->all_next;
+    rt__hold_push(ctx, fx->listener_hold);     /* should it still be called: fx is gone */
+    duk_push_pointer(ctx, NULL);
+    duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("fx"));
+    duk_pop(ctx);
+    rt__hold_drop(ctx, fx->listener_hold);
+    fx->listener_hold = 0;
+}
+
+/* Free fx once it is over, no branch links it and no frame uses it. */
+static void fx_release(duk_context *ctx, struct rt__fx *fx)
+{
+    if (!fx->over || fx->branches || fx->pins)
+        return;
+    fx_unlink(fx);
+    rt__rq_free(ctx, &fx->rq);
+    rt__free(fx);
+}
+
+static void fx_unpin(duk_context *ctx, struct rt__fx *fx)
+{
+    fx->pins--;
+    fx_release(ctx, fx);
+}
+
+/* The exchange is over: release everything but the branches' own state; free it when no
+   branch links it any more. */
+static void fx_over(duk_context *ctx, struct rt__fx *fx)
+{
+    if (!fx->over) {
+        fx->over = 1;
+        if (fx->req) {
+            rt__req_cancel(fx->req);       /* after END/ERROR this only lets go */
+            fx->req = NULL;
+        }
+        unlisten(ctx, fx);
+        rt__hold_drop(ctx, fx->promise_hold);
+        fx->promise_hold = 0;
+    }
+    fx_release(ctx, fx);
+}
+
+/* [ ... value ] -> [ ... ]: settle the fetch() promise. */
+static void fx_settle(duk_context *ctx, struct rt__fx *fx, int ok)
+{
+    if (fx->settled || !fx->promise_hold) {
+        duk_pop(ctx);
+        return;
+    }
+    fx->settled = 1;
+    rt__hold_push(ctx, fx->promise_hold);
+    duk_swap_top(ctx, -2);
+    if (ok)
+        rt__promise_resolve(ctx, -2);
     else
-        rt->fetch->all = q->all_next;
-    if (q->all_next)
-        q->all_next->all_prev = q->all_prev;
-    if (q->req)
-        rt__req_cancel(q->req);            /* after END/ERROR: only lets go */
-    rt__free(q);
-}
-
-/* ---- events to JS ---- */
-
-static uint64_t parse_u64(const char *s, size_t n)
-{
-    uint64_t v = 0;
-    if (n == 0)
-        return UINT64_MAX;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
-            return UINT64_MAX;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    return v;
-}
-
-/* Append bytes to the collect buffer of q. */
-static void collect_bytes(struct freq *q, const uint8_t *p, size_t n)
-{
-    duk_context *ctx = q->rt->ctx;
-    push_stash_prop(ctx, "fetchbufs");
-    duk_push_number(ctx, q->id);
-    duk_get_prop(ctx, -2);
-    duk_size_t cap = 0;
-    uint8_t *data = duk_get_buffer_data(ctx, -1, &cap);
-    if (q->collected + n > cap) {
-        duk_size_t want = cap ? cap : 16384;
-        while (want < q->collected + n)
-            want *= 2;
-        data = duk_resize_buffer(ctx, -1, want);
-    }
-    memcpy(data + q->collected, p, n);
-    q->collected += n;
-    duk_pop_2(ctx);
-}
-
-/* [ ... ] -> [ ... ArrayBuffer ] over the collected bytes (no copy). */
-static void push_collected(struct freq *q)
-{
-    duk_context *ctx = q->rt->ctx;
-    push_stash_prop(ctx, "fetchbufs");
-    duk_push_number(ctx, q->id);
-    duk_get_prop(ctx, -2);
-    duk_push_buffer_object(ctx, -1, 0, (duk_size_t)q->collected, DUK_BUFOBJ_ARRAYBUFFER);
-    duk_remove(ctx, -2);
-    duk_remove(ctx, -2);
-}
-
-static duk_ret_t call_dispatcher(duk_context *ctx, void *udata)
-{
-    (void)udata;
-    /* [ ... id type a b ]: a safe call sees the caller's whole stack */
-    duk_idx_t top = duk_get_top(ctx);
-    push_stash_prop(ctx, "fetchdispatch");
-    for (duk_idx_t i = top - 4; i < top; i++)
-        duk_dup(ctx, i);
-    duk_call(ctx, 4);
-    return 0;
-}
-
-/* [ ... type a b ] -> [ ... ]: one macrotask: the dispatcher, then the microtasks. */
-static void to_js(struct freq *q)
-{
-    rt_runtime *rt = q->rt;
-    duk_context *ctx = rt->ctx;
-    duk_push_number(ctx, q->id);
-    duk_insert(ctx, -4);
-    q->flags |= F_IN_CALL;
-    if (duk_safe_call(ctx, call_dispatcher, NULL, 4, 1) != DUK_EXEC_SUCCESS)
-        rt__report_uncaught(rt, ctx, -1, "Uncaught");
+        rt__promise_reject(ctx, -2);
     duk_pop(ctx);
-    rt__microtask_drain(rt);               /* still in the call: finalizers may cancel q */
-    q->flags &= ~(unsigned)F_IN_CALL;
+    rt__hold_drop(ctx, fx->promise_hold);
+    fx->promise_hold = 0;
 }
 
-/* A non-terminal event's dispatch returned: JS may have cancelled q meanwhile. */
-static void after_call(struct freq *q)
+/* [ ... ] -> [ ... err ]: TypeError(what) with cause { code, message } (Node's shape). */
+static void push_failure(duk_context *ctx, const char *what, int code, const char *msg)
 {
-    if ((q->flags & F_CANCELLED) && !(q->flags & F_ENDED))
-        freq_free(q);
+    duk_push_error_object(ctx, DUK_ERR_TYPE_ERROR, "%s", what);
+    duk_push_error_object(ctx, DUK_ERR_ERROR, "%s", msg && *msg ? msg : rt_strerror(code));
+    duk_push_string(ctx, rt_err_name(code));
+    duk_put_prop_string(ctx, -2, "code");
+    duk_put_prop_string(ctx, -2, "cause");
+}
+
+/* The exchange failed (code, msg), before the head or inside the body. */
+static void fx_fail(duk_context *ctx, struct rt__fx *fx, int code, const char *msg)
+{
+    if (!fx->settled) {
+        push_failure(ctx, "fetch failed", code, msg);
+        fx_settle(ctx, fx, 0);
+    } else {
+        for (rt__branch *b = fx->branches, *next; b; b = next) {
+            next = b->next;
+            push_failure(ctx, "terminated", code, msg);
+            b->fx = NULL;
+            rt__branch_fail(ctx, b, code);
+        }
+        fx->branches = NULL;
+    }
+    fx_over(ctx, fx);
+}
+
+/* ---- the branches' side (body.h) ---- */
+
+void rt__fx_branch_unlink(struct rt__fx *fx, rt__branch *b)
+{
+    for (rt__branch **pp = &fx->branches; *pp; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            break;
+        }
+    b->fx = NULL;
+}
+
+void rt__fx_branch_gone(duk_context *ctx, struct rt__fx *fx, rt__branch *b)
+{
+    rt__fx_branch_unlink(fx, b);
+    if (!fx->branches)
+        fx_over(ctx, fx);                  /* nobody reads it: the connection goes */
+    else
+        rt__fx_flow(fx);
+}
+
+void rt__fx_flow(struct rt__fx *fx)
+{
+    if (!fx->req)
+        return;
+    int pause = fx->branches != NULL;
+    for (rt__branch *b = fx->branches; b; b = b->next)
+        pause = pause && b->paused;
+    rt__req_pause(fx->req, pause);
+}
+
+rt__branch *rt__fx_tee(duk_context *ctx, rt__branch *b)
+{
+    rt__branch *c = rt__branch_new(b->fx);
+    if (!c)
+        return NULL;
+    /* what b holds so far, for c too (the chunks are shared, read-only) */
+    for (size_t i = b->qhead; i < b->qlen; i++)
+        rt__branch_data(ctx, c, b->q[i].chunk, b->q[i].data, b->q[i].len);
+    if (b->err) {
+        c->err = b->err;                   /* the clone's Response copies the error value */
+    } else if (b->ended || !b->fx) {
+        rt__branch_end(ctx, c);
+    } else {
+        c->next = b->fx->branches;
+        b->fx->branches = c;
+    }
+    return c;
+}
+
+/* ---- events from the client ---- */
+
+static int same_origin(const rt__url *a, const rt__url *b)
+{
+    rt__url_span ha = rt__url_connect_host(a), hb = rt__url_connect_host(b);
+    return a->scheme_id == b->scheme_id && rt__url_connect_port(a) == rt__url_connect_port(b) &&
+           ha.n == hb.n && strncasecmp(ha.p, hb.p, ha.n) == 0;
+}
+
+/* A redirect: the next hop, or an error. Returns 1 if it took the head. */
+static int redirect(duk_context *ctx, struct rt__fx *fx, const rt__event *ev)
+{
+    int s = ev->status;
+    if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308)
+        return 0;
+    const rt__hl *dummy = NULL;
+    (void)dummy;
+    const char *loc = NULL;
+    size_t loc_len = 0;
+    for (size_t i = 0; i < ev->num_headers; i++)
+        if (ev->headers[i].name_len == 8 && strncasecmp(ev->headers[i].name, "location", 8) == 0) {
+            loc = ev->headers[i].value;
+            loc_len = ev->headers[i].value_len;
+            break;
+        }
+    if (!loc || fx->rq.redirect == RT_REDIRECT_MANUAL)
+        return 0;
+    rt__req_cancel(fx->req);               /* the 3xx body is not read */
+    fx->req = NULL;
+    if (fx->rq.redirect == RT_REDIRECT_ERROR) {
+        fx_fail(ctx, fx, RT_EREDIRECT, "unexpected redirect");
+        return 1;
+    }
+    if (++fx->hops > 20) {
+        fx_fail(ctx, fx, RT_ETOO_MANY_REDIRECTS, "redirect count exceeded");
+        return 1;
+    }
+    rt__url next;
+    int r = rt__url_parse(loc, loc_len, &fx->rq.url, &next);
+    if (r < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "invalid redirect location: %.*s", (int)(loc_len > 120 ? 120 : loc_len), loc);
+        fx_fail(ctx, fx, r == RT_ENOMEM ? RT_ENOMEM : RT_EINVALID_URL, msg);
+        return 1;
+    }
+    rt__rq *rq = &fx->rq;
+    int post = strcmp(rq->method, "POST") == 0;
+    if ((s == 303 && strcmp(rq->method, "HEAD") != 0) || ((s == 301 || s == 302) && post)) {
+        char *get = rt__strdup("GET");
+        if (get) {
+            rt__free(rq->method);
+            rq->method = get;
+        }
+        rt__hold_drop(ctx, rq->body_hold);
+        rq->body_hold = 0;
+        rq->body_kind = BK_NULL;
+        rq->body = NULL;
+        rq->body_len = 0;
+        static const char *const content[] = {"content-type", "content-length", "content-encoding",
+                                              "content-language", "content-location"};
+        for (int i = 0; i < 5; i++)
+            rt__hl_delete(rq->hr.h, content[i], strlen(content[i]));
+    }
+    if (!same_origin(&rq->url, &next)) {
+        rt__hl_delete(rq->hr.h, "authorization", 13);
+        rt__hl_delete(rq->hr.h, "cookie", 6);
+        rt__hl_delete(rq->hr.h, "proxy-authorization", 19);
+    }
+    rt__url_free(&rq->url);
+    rq->url = next;
+    fx_start(ctx, fx);
+    return 1;
+}
+
+static void on_head(duk_context *ctx, struct rt__fx *fx, const rt__event *ev)
+{
+    if (redirect(ctx, fx, ev))
+        return;
+    int null_body = strcmp(fx->rq.method, "HEAD") == 0 || ev->status == 204 || ev->status == 205 ||
+                    ev->status == 304 || (ev->status >= 100 && ev->status < 200);
+    rt__branch *b = null_body ? NULL : rt__branch_new(fx);
+    if (!null_body && !b) {
+        rt__req_cancel(fx->req);
+        fx->req = NULL;
+        fx_fail(ctx, fx, RT_ENOMEM, "out of memory");
+        return;
+    }
+    const rt__url *u = &fx->rq.url;
+    rt__response_push_net(ctx, ev->status, ev->reason, ev->reason_len, ev->headers, ev->num_headers,
+                          u->href, u->frag_start, fx->hops > 0, null_body, b);
+    if (b)
+        fx->branches = b;
+    fx_settle(ctx, fx, 1);
+    if (!b)
+        rt__fx_flow(fx);                   /* nothing reads: the rest is drained by the client */
 }
 
 static void on_event(void *ud, rt__req *req, const rt__event *ev)
 {
-    struct freq *q = ud;
-    rt_runtime *rt = q->rt;
+    struct rt__fx *fx = ud;
+    rt_runtime *rt = fx->rt;
     duk_context *ctx = rt->ctx;
-    if (rt->stop || (q->flags & (F_ENDED | F_CANCELLED)))
+    if (rt->stop && rt->cfg.stop_on_uncaught)
         return;
+    fx->pins++;
     switch (ev->type) {
     case RT__EV_HEAD:
-        q->content_length = UINT64_MAX;
-        duk_push_string(ctx, "head");
-        duk_push_number(ctx, ev->status);
-        duk_push_object(ctx);
-        duk_push_lstring(ctx, ev->reason ? ev->reason : "", ev->reason_len);
-        duk_put_prop_string(ctx, -2, "statusText");
-        duk_push_sprintf(ctx, "1.%d", ev->minor_version);
-        duk_put_prop_string(ctx, -2, "httpVersion");
-        duk_push_array(ctx);
-        for (size_t i = 0; i < ev->num_headers; i++) {
-            const rt_http1_header *h = &ev->headers[i];
-            duk_push_lstring(ctx, h->name, h->name_len);
-            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(2 * i));
-            duk_push_lstring(ctx, h->value, h->value_len);
-            duk_put_prop_index(ctx, -2, (duk_uarridx_t)(2 * i + 1));
-            if (h->name_len == 14 && strncasecmp(h->name, "content-length", 14) == 0)
-                q->content_length = parse_u64(h->value, h->value_len);
-            if (h->name_len == 16 && strncasecmp(h->name, "content-encoding", 16) == 0)
-                q->content_length = UINT64_MAX;    /* the decoded size is unknown */
-        }
-        duk_put_prop_string(ctx, -2, "headers");
-        to_js(q);
-        after_call(q);
+        on_head(ctx, fx, ev);
         break;
     case RT__EV_DATA:
-        if (q->collecting) {
-            collect_bytes(q, ev->data, ev->len);
-            break;
+        for (rt__branch *b = fx->branches, *next; b; b = next) {
+            next = b->next;                /* b may leave the list (freed only at the reap) */
+            rt__branch_data(ctx, b, ev->chunk, ev->data, ev->len);
         }
-        duk_push_string(ctx, "data");
-        memcpy(duk_push_fixed_buffer(ctx, ev->len), ev->data, ev->len);
-        duk_push_buffer_object(ctx, -1, 0, ev->len, DUK_BUFOBJ_UINT8ARRAY);
-        duk_remove(ctx, -2);
-        duk_push_undefined(ctx);
-        to_js(q);
-        after_call(q);
         break;
     case RT__EV_END:
-        q->flags |= F_ENDED;
-        duk_push_string(ctx, "end");
-        if (q->collecting)
-            push_collected(q);
-        else
-            duk_push_undefined(ctx);
-        duk_push_undefined(ctx);
-        to_js(q);
-        freq_free(q);
+        fx->req = NULL;
+        rt__req_cancel(req);               /* after END: only lets go */
+        for (rt__branch *b = fx->branches, *next; b; b = next) {
+            next = b->next;
+            rt__branch_end(ctx, b);        /* b may be freed here */
+        }
+        fx->branches = NULL;
+        fx_over(ctx, fx);
         break;
     case RT__EV_ERROR:
-        q->flags |= F_ENDED;
-        duk_push_string(ctx, "error");
-        duk_push_string(ctx, rt_err_name(ev->code));
-        duk_push_string(ctx, ev->message);
-        to_js(q);
-        freq_free(q);
+        fx->req = NULL;
+        rt__req_cancel(req);
+        fx_fail(ctx, fx, ev->code, ev->message);
         break;
     }
-    (void)req;
+    fx_unpin(ctx, fx);
+    rt__microtask_drain(rt);               /* each event is a macrotask */
 }
+
+/* ---- starting a hop ---- */
+
+static uint32_t pick(uint32_t mine, uint32_t def)
+{
+    return mine ? mine : def;
+}
+
+static void fx_start(duk_context *ctx, struct rt__fx *fx)
+{
+    rt_runtime *rt = fx->rt;
+    rt__rq *rq = &fx->rq;
+    int scheme = rt__url_scheme_id(&rq->url);
+    if (scheme != RT_URL_SCHEME_HTTP && scheme != RT_URL_SCHEME_HTTPS) {
+        char msg[120];
+        rt__url_span p = rt__url_protocol(&rq->url);
+        snprintf(msg, sizeof msg, "URL scheme \"%.*s\" is not supported.",
+                 (int)(p.n ? p.n - 1 : 0), p.p);
+        fx_fail(ctx, fx, RT_EUNSUPPORTED_SCHEME, msg);
+        return;
+    }
+    /* the header list as sent: the request's, then the defaults it lacks (as undici) */
+    rt__hl *h = rq->hr.h;
+    size_t n = h->n;
+    rt_http1_header small[40], *hs = n + 5 <= 40 ? small : rt__malloc((n + 5) * sizeof *hs);
+    if (!hs) {
+        fx_fail(ctx, fx, RT_ENOMEM, "out of memory");
+        return;
+    }
+    int reuse = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        rt__hl_entry(h, i, &hs[i].name, &hs[i].name_len, &hs[i].value, &hs[i].value_len);
+        if (hs[i].name_len == 10 && strncasecmp(hs[i].name, "connection", 10) == 0) {
+            /* a request that asks for Connection: close does not go back to the pool */
+            for (size_t k = 0; k + 5 <= hs[i].value_len; k++)
+                if (strncasecmp(hs[i].value + k, "close", 5) == 0)
+                    reuse = 0;
+        }
+    }
+    static const struct { const char *name, *value; } defaults[] = {
+        {"accept", "*/*"}, {"accept-language", "*"}, {"sec-fetch-mode", "cors"},
+        {"user-agent", "rtjs"}};
+    for (int d = 0; d < 4; d++)
+        if (rt__hl_find(h, defaults[d].name, strlen(defaults[d].name), 0) < 0) {
+            hs[n].name = defaults[d].name;
+            hs[n].name_len = strlen(defaults[d].name);
+            hs[n].value = defaults[d].value;
+            hs[n].value_len = strlen(defaults[d].value);
+            n++;
+        }
+    fx->decode = rt__hl_find(h, "accept-encoding", 15, 0) < 0;
+    if (fx->decode) {
+        hs[n].name = "accept-encoding";
+        hs[n].name_len = 15;
+        hs[n].value = rt__accept_encoding();
+        hs[n].value_len = strlen(hs[n].value);
+        n++;
+    }
+    rt__req_spec s = {0};
+    rt__url_span host = rt__url_connect_host(&rq->url);
+    rt__url_span target = rt__url_request_target(&rq->url);
+    rt__url_span hosth = rt__url_host_header(&rq->url);
+    char hostbuf[256], small_target[1024], hostheader[300];
+    char *tgt = target.n < sizeof small_target ? small_target : rt__malloc(target.n + 1);
+    if (host.n >= sizeof hostbuf || hosth.n >= sizeof hostheader || !tgt) {
+        if (tgt && tgt != small_target)
+            rt__free(tgt);
+        if (hs != small)
+            rt__free(hs);
+        fx_fail(ctx, fx, RT_EINVALID_URL, "host name too long");
+        return;
+    }
+    memcpy(hostbuf, host.p, host.n);
+    hostbuf[host.n] = 0;
+    memcpy(tgt, target.p, target.n);
+    tgt[target.n] = 0;
+    memcpy(hostheader, hosth.p, hosth.n);
+    hostheader[hosth.n] = 0;
+    s.method = rq->method;
+    s.tls = scheme == RT_URL_SCHEME_HTTPS;
+    s.host = hostbuf;
+    s.port = (uint16_t)rt__url_connect_port(&rq->url);
+    s.target = tgt;
+    s.host_header = hostheader;
+    s.headers = hs;
+    s.num_headers = n;
+    if (rq->body_kind == BK_BYTES) {
+        s.body = rq->body;                 /* borrowed: the hold keeps it until the end */
+        s.body_len = rq->body_len;
+        s.chunked = fx->chunked;
+    }
+    s.connect_timeout_ms = pick(rq->connect_ms, rt->cfg.connect_timeout_ms);
+    s.headers_timeout_ms = pick(rq->headers_ms, rt->cfg.headers_timeout_ms);
+    s.body_timeout_ms = pick(rq->body_ms, rt->cfg.body_timeout_ms);
+    s.limits.max_header_bytes = rq->max_header_bytes >= 0 ? (uint32_t)rq->max_header_bytes
+                                                          : rt->cfg.max_header_bytes;
+    s.limits.max_header_count = rq->max_header_count >= 0 ? (uint32_t)rq->max_header_count
+                                                          : rt->cfg.max_header_count;
+    s.max_body_bytes = rq->max_body_bytes >= 0 ? (uint64_t)rq->max_body_bytes
+                                               : rt->cfg.max_body_bytes;
+    s.reuse = reuse;
+    const char *m = rq->method;
+    s.retry = !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS") ||
+              !strcmp(m, "PUT") || !strcmp(m, "DELETE");
+    s.decode = fx->decode;
+    s.insecure = rt->cfg.insecure;
+    if (s.tls && !s.insecure) {
+        int e = rt__tls_trust_get(rt, &s.trust);
+        if (e < 0) {
+            s.error = e;                   /* fails the way a connection would */
+            s.error_msg = rt->errmsg;
+        }
+    }
+    s.cb = on_event;
+    s.ud = fx;
+    int r = rt__req_start(rt->net, &s, &fx->req);
+    if (tgt != small_target)
+        rt__free(tgt);
+    if (hs != small)
+        rt__free(hs);
+    if (r < 0) {
+        fx->req = NULL;
+        fx_fail(ctx, fx, r, r == RT_EINVAL ? "invalid request: method, URL or header contains a forbidden character" : NULL);
+    }
+}
+
+/* ---- abort ---- */
+
+/* The signal fired: this listener's slot 0 holds the exchange's address. */
+static duk_ret_t on_abort(duk_context *ctx)
+{
+    duk_push_current_function(ctx);
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("fx"));
+    struct rt__fx *fx = duk_get_pointer(ctx, -1);
+    duk_pop_2(ctx);
+    if (!fx || fx->over)                   /* unlisten() cleared it when fx was over */
+        return 0;
+    fx->pins++;
+    rt__hold_push(ctx, fx->rq.signal_hold);
+    duk_get_prop_string(ctx, -1, "reason");
+    duk_remove(ctx, -2);
+    if (fx->req) {
+        rt__req_cancel(fx->req);
+        fx->req = NULL;
+    }
+    if (!fx->settled) {
+        fx_settle(ctx, fx, 0);
+    } else {
+        for (rt__branch *b = fx->branches, *next; b; b = next) {
+            next = b->next;
+            duk_dup_top(ctx);
+            b->fx = NULL;
+            rt__branch_fail(ctx, b, RT_EABORTED);
+        }
+        fx->branches = NULL;
+        duk_pop(ctx);
+    }
+    fx_over(ctx, fx);
+    fx_unpin(ctx, fx);
+    return 0;
+}
+
+/* ---- fetch() ---- */
+
+static duk_ret_t build_safe(duk_context *ctx, void *ud)
+{
+    duk_idx_t top = duk_get_top(ctx);
+    rt__rq_build(ctx, top - 2, top - 1, ud);
+    return 0;
+}
+
+/* A body from a stream, read to its end: [ bytes ] -> start (magic unused). */
+static duk_ret_t stream_body_read(duk_context *ctx)
+{
+    duk_push_current_function(ctx);
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("fx"));
+    struct rt__fx *fx = duk_get_pointer(ctx, -1);
+    duk_pop_2(ctx);
+    if (!fx)
+        return 0;
+    /* js_fetch pinned fx for this read; both callbacks hold the pointer: one is called */
+    for (int k = 0; k < 2; k++) {
+        rt__hold_push(ctx, fx->read_hold[k]);
+        duk_push_pointer(ctx, NULL);
+        duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("fx"));
+        duk_pop(ctx);
+        rt__hold_drop(ctx, fx->read_hold[k]);
+        fx->read_hold[k] = 0;
+    }
+    if (fx->over) {
+        fx_unpin(ctx, fx);
+        return 0;
+    }
+    if (duk_get_current_magic(ctx)) {      /* the stream failed: fetch fails with its error */
+        duk_push_error_object(ctx, DUK_ERR_TYPE_ERROR, "fetch failed");
+        duk_dup(ctx, 0);
+        duk_put_prop_string(ctx, -2, "cause");
+        fx_settle(ctx, fx, 0);
+        fx_over(ctx, fx);
+        fx_unpin(ctx, fx);
+        return 0;
+    }
+    duk_size_t n = 0;
+    const uint8_t *p = duk_get_buffer_data(ctx, 0, &n);
+    /* as Node: an empty stream goes as Content-Length: 0, anything else chunked */
+    uint8_t *body = duk_push_buffer(ctx, n ? n + 32 : 1, 0);
+    size_t len = 0;
+    if (n) {
+        len = (size_t)snprintf((char *)body, 20, "%lx\r\n", (unsigned long)n);
+        memcpy(body + len, p, n);
+        len += n;
+        memcpy(body + len, "\r\n0\r\n\r\n", 7);
+        len += 7;
+        fx->chunked = 1;
+    }
+    rt__hold_drop(ctx, fx->rq.body_hold);
+    fx->rq.body_hold = rt__hold(ctx);
+    fx->rq.body_kind = BK_BYTES;
+    fx->rq.body = body;
+    fx->rq.body_len = len;
+    fx_start(ctx, fx);
+    fx_unpin(ctx, fx);
+    return 0;
+}
+
+static duk_ret_t js_fetch(duk_context *ctx)
+{
+    rt_runtime *rt = rt__rt_of(ctx);
+    duk_idx_t nargs = duk_get_top(ctx);
+    duk_set_top(ctx, 2);
+    rt__promise_new(ctx);                  /* 2 */
+    if (rt->destroying) {
+        push_failure(ctx, "fetch failed", RT_ECANCELED, "the runtime is shutting down");
+        rt__promise_reject(ctx, 2);
+        return 1;
+    }
+    if (nargs < 1) {
+        duk_push_error_object(ctx, DUK_ERR_TYPE_ERROR, "fetch: 1 argument required, but only 0 present.");
+        rt__promise_reject(ctx, 2);
+        return 1;
+    }
+    struct rt__fx *fx = rt__calloc(1, sizeof *fx);
+    if (!fx) {
+        duk_push_error_object(ctx, DUK_ERR_RANGE_ERROR, "out of memory");
+        rt__promise_reject(ctx, 2);
+        return 1;
+    }
+    fx->rt = rt;
+    /* the request, as new Request(input, init) builds it; a throw rejects */
+    duk_dup(ctx, 0);
+    duk_dup(ctx, 1);
+    if (duk_safe_call(ctx, build_safe, &fx->rq, 2, 1) != DUK_EXEC_SUCCESS) {
+        rt__free(fx);
+        rt__promise_reject(ctx, 2);
+        return 1;
+    }
+    duk_pop(ctx);
+    rt__rq_commit(ctx, 0, &fx->rq);
+    struct rt__fetch *f = rt->fetch;
+    fx->all_next = f->all;
+    if (f->all)
+        f->all->all_prev = fx;
+    f->all = fx;
+    duk_dup(ctx, 2);
+    fx->promise_hold = rt__hold(ctx);
+    if (fx->rq.signal_hold) {
+        rt__hold_push(ctx, fx->rq.signal_hold);  /* 3 */
+        duk_get_prop_string(ctx, 3, "aborted");
+        int aborted = duk_to_boolean(ctx, -1);
+        duk_pop(ctx);
+        if (aborted) {
+            duk_get_prop_string(ctx, 3, "reason");
+            fx_settle(ctx, fx, 0);
+            if (fx->rq.body_kind == BK_STREAM) {
+                /* the body stream is cancelled at once, with the reason */
+                rt__hold_push(ctx, fx->rq.body_hold);
+                duk_push_string(ctx, "cancel");
+                duk_get_prop_string(ctx, 3, "reason");
+                duk_pcall_prop(ctx, -3, 1);
+                duk_pop_2(ctx);
+            }
+            fx_over(ctx, fx);
+            duk_set_top(ctx, 3);
+            return 1;
+        }
+        duk_push_string(ctx, "addEventListener");
+        duk_push_string(ctx, "abort");
+        rt__dx_push_function(ctx, on_abort, 1, 0, 1, "", 0, NULL, 0);
+        duk_push_pointer(ctx, fx);
+        duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("fx"));
+        duk_dup_top(ctx);
+        fx->listener_hold = rt__hold(ctx);
+        duk_call_prop(ctx, 3, 2);
+        duk_set_top(ctx, 3);
+    }
+    if (fx->rq.body_kind == BK_STREAM) {
+        /* a stream body (its length unknown): read to its end, then sent chunked */
+        duk_push_heap_stash(ctx);
+        duk_get_prop_string(ctx, -1, "native");
+        duk_get_prop_string(ctx, -1, "readAll");
+        rt__hold_push(ctx, fx->rq.body_hold);
+        duk_call(ctx, 1);
+        duk_push_string(ctx, "then");
+        for (int k = 0; k < 2; k++) {
+            rt__dx_push_function(ctx, stream_body_read, 1, k, 1, "", 0, NULL, 0);
+            duk_push_pointer(ctx, fx);
+            duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("fx"));
+            duk_dup_top(ctx);
+            fx->read_hold[k] = rt__hold(ctx);
+        }
+        fx->pins++;                        /* until stream_body_read runs */
+        duk_call_prop(ctx, -4, 2);
+        duk_set_top(ctx, 3);
+        return 1;
+    }
+    fx_start(ctx, fx);
+    duk_set_top(ctx, 3);
+    return 1;
+}
+
+/* ---- set-up and teardown ---- */
 
 int rt__fetch_alive(rt_runtime *rt)
 {
@@ -251,299 +678,47 @@ uint64_t rt__fetch_in_flight(rt_runtime *rt)
     return rt__net_in_flight(rt->net);
 }
 
-/* ---- bindings: native.request(spec) ---- */
-
-static uint32_t opt_u32(duk_context *ctx, duk_idx_t spec, const char *key, uint32_t def)
-{
-    duk_get_prop_string(ctx, spec, key);
-    double v = duk_is_number(ctx, -1) ? duk_get_number(ctx, -1) : -1;
-    duk_pop(ctx);
-    if (!(v >= 0))
-        return def;
-    return v > 4294967295.0 ? 4294967295u : (uint32_t)v;
-}
-
-static int opt_bool(duk_context *ctx, duk_idx_t spec, const char *key, int def)
-{
-    duk_get_prop_string(ctx, spec, key);
-    int v = duk_is_undefined(ctx, -1) ? def : (int)duk_to_boolean(ctx, -1);
-    duk_pop(ctx);
-    return v;
-}
-
-static const char *req_string(duk_context *ctx, duk_idx_t spec, const char *key)
-{
-    duk_get_prop_string(ctx, spec, key);
-    if (!duk_is_string(ctx, -1))
-        (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch spec: '%s' must be a string", key);
-    return duk_get_string(ctx, -1);        /* stays on the stack */
-}
-
-static duk_ret_t js_request(duk_context *ctx)
-{
-    rt_runtime *rt = rt__from_ctx(ctx);
-    struct rt__fetch *f = rt->fetch;
-    if (rt->destroying)
-        return duk_error(ctx, DUK_ERR_ERROR, "runtime is shutting down");
-    duk_require_object(ctx, 0);
-    rt__req_spec s = {0};
-    s.method = req_string(ctx, 0, "method");
-    s.host = req_string(ctx, 0, "host");
-    s.target = req_string(ctx, 0, "target");
-    s.host_header = req_string(ctx, 0, "hostHeader");
-    duk_get_prop_string(ctx, 0, "port");
-    double port = duk_get_number_default(ctx, -1, -1);
-    duk_pop(ctx);
-    if (!(port >= 1 && port <= 65535))
-        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch spec: invalid port");
-    s.port = (uint16_t)port;
-    s.tls = opt_bool(ctx, 0, "tls", 0);
-
-    /* headers: [name, value, ...]; the strings stay on the value stack until we return */
-    duk_get_prop_string(ctx, 0, "headers");
-    duk_idx_t hidx = duk_get_top_index(ctx);
-    size_t nh = duk_is_array(ctx, hidx) ? duk_get_length(ctx, hidx) / 2 : 0;
-    rt_http1_header small[32], *hdrs = small;
-    if (nh > 32)
-        hdrs = duk_push_fixed_buffer(ctx, nh * sizeof *hdrs);
-    for (size_t i = 0; i < nh; i++) {
-        duk_get_prop_index(ctx, hidx, (duk_uarridx_t)(2 * i));
-        duk_get_prop_index(ctx, hidx, (duk_uarridx_t)(2 * i + 1));
-        duk_size_t nl, vl;
-        hdrs[i].name = duk_to_lstring(ctx, -2, &nl);
-        hdrs[i].value = duk_to_lstring(ctx, -1, &vl);
-        hdrs[i].name_len = nl;
-        hdrs[i].value_len = vl;
-    }
-    s.headers = hdrs;
-    s.num_headers = nh;
-
-    /* body: string (UTF-8), buffer or buffer object; one copy, owned by the client */
-    duk_get_prop_string(ctx, 0, "body");
-    const void *src = NULL;
-    duk_size_t blen = 0;
-    int has_body = 0;
-    if (duk_is_string(ctx, -1)) {
-        src = duk_get_lstring(ctx, -1, &blen);
-        has_body = 1;
-    } else if (duk_is_buffer_data(ctx, -1)) {
-        src = duk_get_buffer_data(ctx, -1, &blen);
-        has_body = 1;
-    } else if (!duk_is_null_or_undefined(ctx, -1)) {
-        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch spec: unsupported body type");
-    }
-    /* chunked: a stream body (its length was unknown when the script made it), framed as
-       one chunk and the last-chunk */
-    int chunked = has_body && opt_bool(ctx, 0, "chunked", 0);
-    char chunk_head[20];
-    int chunk_head_len = chunked && blen ? snprintf(chunk_head, sizeof chunk_head, "%lx\r\n",
-                                                    (unsigned long)blen) : 0;
-    static const char chunk_tail[] = "\r\n0\r\n\r\n";
-    size_t wire_len = !chunked ? blen
-                      : blen ? (size_t)chunk_head_len + blen + sizeof chunk_tail - 1 : 5;
-    uint8_t *body = NULL;
-    if (has_body) {
-        body = rt__malloc(wire_len ? wire_len : 1);
-        if (!body)
-            return duk_error(ctx, DUK_ERR_ERROR, "out of memory (request body of %lu bytes)",
-                             (unsigned long)blen);
-        if (!chunked) {
-            if (blen)
-                memcpy(body, src, blen);
-        } else if (blen) {
-            memcpy(body, chunk_head, (size_t)chunk_head_len);
-            memcpy(body + chunk_head_len, src, blen);
-            memcpy(body + chunk_head_len + blen, chunk_tail, sizeof chunk_tail - 1);
-        } else {
-            memcpy(body, "0\r\n\r\n", 5);
-        }
-        s.body = body;
-        s.body_len = wire_len;
-        s.body_owned = 1;
-        s.chunked = chunked;
-    }
-    s.reuse = opt_bool(ctx, 0, "reuse", 1);
-    s.retry = opt_bool(ctx, 0, "retry", 0);
-    s.decode = opt_bool(ctx, 0, "decode", 0);
-    s.connect_timeout_ms = opt_u32(ctx, 0, "connectTimeout", rt->cfg.connect_timeout_ms);
-    s.headers_timeout_ms = opt_u32(ctx, 0, "headersTimeout", rt->cfg.headers_timeout_ms);
-    s.body_timeout_ms = opt_u32(ctx, 0, "bodyTimeout", rt->cfg.body_timeout_ms);
-    s.limits.max_header_bytes = opt_u32(ctx, 0, "maxHeaderBytes", rt->cfg.max_header_bytes);
-    s.limits.max_header_count = opt_u32(ctx, 0, "maxHeaderCount", rt->cfg.max_header_count);
-    duk_get_prop_string(ctx, 0, "maxBodyBytes");
-    s.max_body_bytes = duk_is_number(ctx, -1) && duk_get_number(ctx, -1) >= 0
-                           ? (uint64_t)duk_get_number(ctx, -1)
-                           : rt->cfg.max_body_bytes;
-    duk_pop(ctx);
-    s.insecure = rt->cfg.insecure;
-    int trust_error = 0;
-    if (s.tls && !s.insecure)
-        trust_error = rt__tls_trust_get(rt, &s.trust);
-
-    struct freq *q = rt__calloc(1, sizeof *q);
-    if (!q) {
-        rt__free(body);
-        return duk_error(ctx, DUK_ERR_ERROR, "out of memory");
-    }
-    q->rt = rt;
-    q->id = ++f->next_id;
-    q->content_length = UINT64_MAX;
-    s.cb = on_event;
-    s.ud = q;
-    if (trust_error < 0) {
-        /* the trust store is unusable: the request fails the way a connection would */
-        s.error = trust_error;
-        s.error_msg = rt->errmsg;
-    }
-    int r = rt__req_start(rt->net, &s, &q->req);
-    if (r < 0) {
-        rt__free(q);
-        if (r == RT_EINVAL)
-            return duk_error(ctx, DUK_ERR_TYPE_ERROR,
-                             "invalid request: method, URL or header contains a forbidden character");
-        return duk_error(ctx, DUK_ERR_ERROR, "%s", rt_strerror(r));
-    }
-    q->all_next = f->all;
-    if (f->all)
-        f->all->all_prev = q;
-    f->all = q;
-    push_stash_prop(ctx, "fetchreqs");
-    duk_push_number(ctx, q->id);
-    duk_push_pointer(ctx, q);
-    duk_put_prop(ctx, -3);
-    duk_pop(ctx);
-    duk_push_number(ctx, q->id);
-    return 1;
-}
-
-/* native.cancel(id) */
-static duk_ret_t js_cancel(duk_context *ctx)
-{
-    rt_runtime *rt = rt__from_ctx(ctx);
-    struct freq *q = lookup(ctx, 0);
-    if (!q || (q->flags & F_CANCELLED) || rt->destroying)
-        return 0;
-    q->flags |= F_CANCELLED;
-    if (q->flags & F_ENDED)
-        return 0;                          /* freed when its terminal dispatch returns */
-    rt__req_cancel(q->req);                /* no more events */
-    q->req = NULL;
-    if (!(q->flags & F_IN_CALL))
-        freq_free(q);                      /* else when its dispatch returns */
-    return 0;
-}
-
-/* native.pause(id) / native.resume(id) */
-static duk_ret_t flow(duk_context *ctx, int pause)
-{
-    rt_runtime *rt = rt__from_ctx(ctx);
-    struct freq *q = lookup(ctx, 0);
-    if (!q || (q->flags & (F_ENDED | F_CANCELLED)) || rt->destroying)
-        return 0;
-    rt__req_pause(q->req, pause);
-    return 0;
-}
-
-static duk_ret_t js_pause(duk_context *ctx) { return flow(ctx, 1); }
-static duk_ret_t js_resume(duk_context *ctx) { return flow(ctx, 0); }
-
-/* native.collect(id, chunks): from now on the body accumulates in one buffer (the 'end'
-   event carries it); chunks the JS layer already holds go in first. */
-static duk_ret_t js_collect(duk_context *ctx)
-{
-    double id = duk_require_number(ctx, 0);
-    struct freq *q = lookup(ctx, 0);
-    if (!q || q->collecting)
-        return 0;
-    size_t cap = q->content_length != UINT64_MAX && q->content_length < ((uint64_t)1 << 40)
-                     ? (size_t)q->content_length
-                     : 16384;
-    push_stash_prop(ctx, "fetchbufs");
-    duk_push_number(ctx, id);
-    duk_push_dynamic_buffer(ctx, cap ? cap : 1);
-    duk_put_prop(ctx, -3);
-    duk_pop(ctx);
-    q->collecting = 1;
-    if (duk_is_array(ctx, 1)) {
-        duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, 1);
-        for (duk_uarridx_t i = 0; i < n; i++) {
-            duk_get_prop_index(ctx, 1, i);
-            duk_size_t len = 0;
-            const uint8_t *d = duk_get_buffer_data(ctx, -1, &len);
-            if (d && len)
-                collect_bytes(q, d, len);
-            duk_pop(ctx);
-        }
-    }
-    return 0;
-}
-
-/* native.setDispatcher(fn) */
-static duk_ret_t js_set_dispatcher(duk_context *ctx)
-{
-    duk_require_function(ctx, 0);
-    duk_push_heap_stash(ctx);
-    duk_dup(ctx, 0);
-    duk_put_prop_string(ctx, -2, "fetchdispatch");
-    return 0;
-}
-
-/* native.errorMessage(name) */
-static duk_ret_t js_error_message(duk_context *ctx)
-{
-    const char *name = duk_require_string(ctx, 0);
-    for (int c = -1; c > RT_E__LAST; c--)
-        if (strcmp(rt_err_name(c), name) == 0) {
-            duk_push_string(ctx, rt_strerror(c));
-            return 1;
-        }
-    duk_push_string(ctx, name);
-    return 1;
-}
-
 int rt__fetch_init(rt_runtime *rt)
 {
     duk_context *ctx = rt->ctx;
     rt->fetch = rt__calloc(1, sizeof *rt->fetch);
-    if (!rt->fetch)
+    rt->fc = rt__calloc(1, sizeof *rt->fc);
+    if (!rt->fetch || !rt->fc)
         return RT_ENOMEM;
-    duk_push_heap_stash(ctx);
-    duk_push_object(ctx);
-    duk_put_prop_string(ctx, -2, "fetchreqs");
-    duk_push_object(ctx);
-    duk_put_prop_string(ctx, -2, "fetchbufs");
-    static const duk_function_list_entry fns[] = {
-        {"request", js_request, 1},
-        {"cancel", js_cancel, 1},
-        {"pause", js_pause, 1},
-        {"resume", js_resume, 1},
-        {"collect", js_collect, 2},
-        {"setDispatcher", js_set_dispatcher, 1},
-        {"errorMessage", js_error_message, 1},
-        {NULL, NULL, 0}};
-    duk_get_prop_string(ctx, -1, "native");
-    duk_put_function_list(ctx, -1, fns);
-    duk_push_string(ctx, rt__accept_encoding());   /* what the decoders can do */
-    duk_put_prop_string(ctx, -2, "acceptEncoding");
-    duk_pop_2(ctx);
+    int r;
+    if ((r = rt__headers_init(ctx)) < 0 || (r = rt__request_init(ctx)) < 0 ||
+        (r = rt__response_init(ctx)) < 0 || (r = rt__body_init(ctx)) < 0)
+        return r;
+    duk_push_global_object(ctx);
+    duk_push_string(ctx, "fetch");
+    rt__dx_push_function(ctx, js_fetch, DUK_VARARGS, 0, 1, "fetch", 0, NULL, 0);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
+                              DUK_DEFPROP_SET_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_pop(ctx);
     return 0;
 }
 
-/* rt_free: the client is shut down (every request cancelled); free what is left. */
+/* rt_free, after the client was shut down and the heap destroyed: free what is left. */
 void rt__fetch_free(rt_runtime *rt)
 {
     struct rt__fetch *f = rt->fetch;
-    if (!f)
-        return;
-    while (f->all) {
-        struct freq *q = f->all;
-        f->all = q->all_next;
-        if (f->all)
-            f->all->all_prev = NULL;
-        q->all_prev = q->all_next = NULL;
-        q->req = NULL;                     /* the client frees its requests itself */
-        rt__free(q);
+    rt__body_free_reaped(rt);
+    if (f) {
+        while (f->all) {
+            struct rt__fx *fx = f->all;
+            f->all = fx->all_next;
+            while (fx->branches) {         /* orphans and branches whose Response had no
+                                              finalizer: nothing else knows them now */
+                rt__branch *b = fx->branches;
+                fx->branches = b->next;
+                rt__branch_free(NULL, b);
+            }
+            rt__rq_free(NULL, &fx->rq);
+            rt__free(fx);
+        }
+        rt__free(f);
+        rt->fetch = NULL;
     }
-    rt__free(f);
-    rt->fetch = NULL;
+    rt__free(rt->fc);
+    rt->fc = NULL;
 }

@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "client.h"
+#include "native.h"
 
 extern char **environ;
 
@@ -277,13 +278,14 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
     duk_put_prop_string(ctx, -2, "native");
     duk_pop(ctx);
     /* Dependency order: Promise, the microtask queue, console, timers, the rt global,
-       fetch's bindings, then the JavaScript half of the core (lib/engine/js/: iterators, the
-       Promise combinators, console formatting, Headers, fetch, rt.async), then URL and
+       the fetch classes in C (Headers, Request, Response, fetch), then the JavaScript half of
+       the core (lib/engine/js/: iterators, console formatting, AbortController, streams,
+       rt.async), then URL and
        URLSearchParams (C, lib/engine/url.c: they need the Symbol.iterator that 00-iter.js
        defines; the JS modules use them only when called). */
     if ((r = rt__promise_init(ctx)) < 0 ||
-        (r = rt__microtask_init(ctx)) < 0 || (r = rt__console_init(ctx)) < 0 ||
-        (r = rt__timers_init(rt)) < 0) {
+        (r = rt__microtask_init(ctx)) < 0 || (r = rt__native_init(ctx)) < 0 ||
+        (r = rt__console_init(ctx)) < 0 || (r = rt__timers_init(rt)) < 0) {
         rt__fail(rt, r, "runtime initialisation failed: %s", rt_strerror(r));
         goto fail;
     }
@@ -331,6 +333,7 @@ void rt_free(rt_runtime *rt)
     rt->net = NULL;
     rt__timers_free(rt);
     rt__tls_free(rt);
+    rt__native_free(rt);
     rt__free(rt->ca_file);
     rt__free(rt);
 }

@@ -1,8 +1,8 @@
 /*
  * url.c (engine) - the URL and URLSearchParams classes as C-backed objects over the parser of
  * lib/net/url.c. Installed once at start-up (rt__url_init, from lib/engine/runtime.c after
- * the JS modules, so that Symbol.iterator exists); 50-fetch.js and 40-body.js use them like
- * any script.
+ * the JS modules, so that Symbol.iterator exists); request.c and body.c reach URLSearchParams
+ * through rt__url_search_params_push_string.
  *
  * State lives behind hidden symbols, in Duktape values, so no finalizer is needed:
  *   URL                 K_URL: a dynamic buffer holding url_state (a class tag and the
@@ -1129,4 +1129,18 @@ int rt__url_init(rt_runtime *rt)
     }
     duk_pop(ctx);
     return 0;
+}
+
+/* For extracting a body (lib/engine/body.c): [ ... ] -> [ ... s ] and 1 when the value at idx
+   is a URLSearchParams (s: its application/x-www-form-urlencoded serialisation); 0 and
+   nothing pushed otherwise. */
+int rt__url_search_params_push_string(duk_context *ctx, duk_idx_t idx)
+{
+    idx = duk_normalize_index(ctx, idx);
+    if (!is_usp(ctx, idx))
+        return 0;
+    duk_get_prop_string(ctx, idx, K_LIST);
+    list_serialize(ctx, -1);
+    duk_remove(ctx, -2);
+    return 1;
 }

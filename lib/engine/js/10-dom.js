@@ -71,7 +71,7 @@ hide(EventTarget.prototype, 'removeEventListener', function removeEventListener(
     var list = this._listeners[type];
     if (!list) return;
     for (var i = 0; i < list.length; i++)
-        if (list[i].fn === fn) { list.splice(i, 1); return; }
+        if (list[i].fn === fn) { list[i].removed = true; list.splice(i, 1); return; }
 });
 hide(EventTarget.prototype, 'dispatchEvent', function dispatchEvent(ev) {
     ev.target = ev.currentTarget = this;
@@ -82,6 +82,7 @@ hide(EventTarget.prototype, 'dispatchEvent', function dispatchEvent(ev) {
     }
     for (var i = 0; i < list.length && !ev._stop; i++) {
         var l = list[i];
+        if (l.removed) continue;           /* removed during this dispatch: not called */
         if (l.once) this.removeEventListener(ev.type, l.fn);
         try {
             if (typeof l.fn === 'function') l.fn.call(this, ev);
@@ -156,6 +157,19 @@ hide(AbortSignal, 'any', function any(signals) {
     return s;
 });
 hide(global, 'AbortSignal', AbortSignal);
+native.AbortSignal = AbortSignal;
+/* Request.signal: a signal of the request's own that follows the one it was given (the Fetch
+   standard's "signal follows"), or one that never aborts. */
+native.followSignal = function (src) {
+    var s = makeSignal();
+    if (!src) return s;
+    if (src.aborted) {
+        signalAbort(s, src.reason);
+        return s;
+    }
+    src.addEventListener('abort', function () { signalAbort(s, src.reason); }, {once: true});
+    return s;
+};
 
 function AbortController() {
     if (!(this instanceof AbortController))

@@ -13,6 +13,23 @@
 var Thread = Duktape.Thread;
 var running = null;                        /* the coroutine record being resumed */
 
+/* Finalizers run on the heap thread, which can call nothing while a coroutine it resumed
+   runs: Duktape 2.7 then skips them silently (an unread Response dropped inside rt.async
+   would keep its connection). So they wait until the resume returns; scripts' own
+   Duktape.Thread.resume gets the same wrapper. It calls the original directly from
+   ECMAScript code, as resume requires. */
+var rawResume = Thread.resume;
+function resume(thread, value, isError) {
+    native.finalizersHold();
+    try {
+        return rawResume(thread, value, isError);
+    } finally {
+        native.finalizersRelease();
+    }
+}
+Object.defineProperty(Thread, 'resume', {value: resume, writable: true, enumerable: false,
+                                         configurable: true});
+
 function Coroutine(resolve, reject) {
     this.thread = null;
     this.resolve = resolve;
@@ -31,7 +48,7 @@ function step(co, value, isError) {
     co.awaiting = false;
     co.injected = isError;
     try {
-        result = Thread.resume(co.thread, value, isError);
+        result = resume(co.thread, value, isError);
     } catch (e) {
         running = outer;
         co.thread = null;

@@ -1,0 +1,342 @@
+/*
+ * 40-streams.js - ReadableStream (default streams, the count strategy), its default reader and
+ * controller. Two kinds of source:
+ *   - a script's underlying source (new ReadableStream({start, pull, cancel})): SourceBody,
+ *     state kept here;
+ *   - the body of a Request or Response held in C (lib/engine/body.c): NativeBody, made only
+ *     when a script reads `body`; it reads through native.bodyRead and keeps locked and
+ *     disturbed in the C body state (native.bodyFlags), so text() and the stream agree.
+ * And what the C side calls: native.bodyStream(owner), readAll(stream), streamUnusable,
+ * streamDisturbed, streamTee, streamTake, ReadableStream.
+ */
+var hide = native.hide;
+var LOCKED = native.BF_LOCKED, DISTURBED = native.BF_DISTURBED;
+
+/* ---- the C body of a Request or Response ---- */
+
+function NativeBody(owner) {
+    this.owner = owner;
+}
+var NP = NativeBody.prototype;
+NP.isLocked = function () { return (native.bodyFlags(this.owner) & LOCKED) !== 0; };
+NP.isDisturbed = function () { return (native.bodyFlags(this.owner) & DISTURBED) !== 0; };
+NP.lock = function (on) { native.bodyFlags(this.owner, on ? LOCKED : 0, on ? 0 : LOCKED); };
+NP.disturb = function () { native.bodyFlags(this.owner, DISTURBED, 0); };
+NP.read = function () { return native.bodyRead(this.owner); };
+NP.cancel = function (reason) {
+    native.bodyCancel(this.owner, reason);
+    return Promise.resolve();
+};
+
+/* ---- a script's underlying source ---- */
+
+function SourceBody(source, hwm) {
+    this.source = source;
+    this.hwm = hwm;
+    this.queue = [];
+    this.started = false;
+    this.pulling = false;
+    this.pullAgain = false;
+    this.closeRequested = false;
+    this.done = false;
+    this.error = null;
+    this.errored = false;
+    this.pending = null;                   /* a waiting read: {resolve, reject} */
+    this.locked = false;
+    this.disturbed = false;
+    this.controller = null;
+}
+var SP = SourceBody.prototype;
+SP.isLocked = function () { return this.locked; };
+SP.isDisturbed = function () { return this.disturbed; };
+SP.lock = function (on) { this.locked = on; };
+SP.disturb = function () { this.disturbed = true; };
+SP.pullIfNeeded = function () {
+    var self = this;
+    if (!this.started || this.done || this.errored || this.closeRequested || !this.source.pull) return;
+    if (!this.pending && this.queue.length >= this.hwm) return;
+    if (this.pulling) {
+        this.pullAgain = true;
+        return;
+    }
+    this.pulling = true;
+    var p;
+    try {
+        p = Promise.resolve(this.source.pull.call(this.source, this.controller));
+    } catch (e) {
+        p = Promise.reject(e);
+    }
+    p.then(function () {
+        self.pulling = false;
+        if (self.pullAgain) {
+            self.pullAgain = false;
+            self.pullIfNeeded();
+        }
+    }, function (e) { self.fail(e); });
+};
+SP.push = function (chunk) {
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.resolve({value: chunk, done: false});
+    } else {
+        this.queue.push(chunk);
+    }
+    this.pullIfNeeded();
+};
+SP.end = function () {
+    this.closeRequested = true;
+    if (this.queue.length) return;         /* done once the reader drains the queue */
+    this.done = true;
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.resolve({value: undefined, done: true});
+    }
+};
+SP.fail = function (e) {
+    if (this.done || this.errored) return;
+    this.errored = true;
+    this.error = e;
+    this.queue = [];
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.reject(e);
+    }
+};
+SP.read = function () {
+    var self = this;
+    this.disturbed = true;
+    if (this.queue.length) {
+        var chunk = this.queue.shift();
+        if (this.closeRequested && !this.queue.length) this.done = true;
+        this.pullIfNeeded();
+        return Promise.resolve({value: chunk, done: false});
+    }
+    if (this.errored) return Promise.reject(this.error);
+    if (this.done) return Promise.resolve({value: undefined, done: true});
+    if (this.pending) return Promise.reject(new TypeError('read() already pending'));
+    var r = new Promise(function (resolve, reject) {
+        self.pending = {resolve: resolve, reject: reject};
+    });
+    this.pullIfNeeded();
+    return r;
+};
+SP.cancel = function (reason) {
+    this.disturbed = true;
+    if (this.done || this.errored) return Promise.resolve();
+    this.done = true;
+    this.queue = [];
+    if (this.pending) {
+        var p = this.pending;
+        this.pending = null;
+        p.resolve({value: undefined, done: true});
+    }
+    var src = this.source;
+    if (!src.cancel) return Promise.resolve();
+    try {
+        return Promise.resolve(src.cancel.call(src, reason)).then(function () {});
+    } catch (e) {
+        return Promise.reject(e);
+    }
+};
+
+/* ---- ReadableStream ---- */
+
+function ReadableStream(source, strategy) {
+    if (!(this instanceof ReadableStream)) throw new TypeError("Class constructor ReadableStream cannot be invoked without 'new'");
+    source = source === undefined || source === null ? {} : source;
+    if (typeof source !== 'object' && typeof source !== 'function')
+        throw new TypeError('ReadableStream: underlyingSource must be an object');
+    if (source.type !== undefined) throw new RangeError('ReadableStream: type "' + source.type + '" is not supported');
+    var hwm = strategy && strategy.highWaterMark !== undefined ? Number(strategy.highWaterMark) : 1;
+    if (!(hwm >= 0)) throw new RangeError('ReadableStream: invalid highWaterMark');
+    var st = new SourceBody(source, hwm);
+    hide(this, '_st', st);
+    var ctl = Object.create(ReadableStreamDefaultController.prototype);
+    hide(ctl, '_st', st);
+    st.controller = ctl;
+    var started = source.start ? source.start.call(source, ctl) : undefined;  /* throws: so does the constructor */
+    Promise.resolve(started).then(function () {
+        st.started = true;
+        st.pullIfNeeded();
+    }, function (e) { st.fail(e); });
+}
+var RP = ReadableStream.prototype;
+Object.defineProperty(RP, 'locked', {get: function locked() { return stateOf(this).isLocked(); },
+                                     enumerable: true, configurable: true});
+hide(RP, 'getReader', function getReader(options) {
+    if (options && options.mode !== undefined) throw new RangeError('ReadableStream.getReader: mode "' + options.mode + '" is not supported');
+    return new ReadableStreamDefaultReader(this);
+});
+hide(RP, 'cancel', function cancel(reason) {
+    var st = stateOf(this);
+    if (st.isLocked()) return Promise.reject(new TypeError('ReadableStream is locked'));
+    return st.cancel(reason);
+});
+hide(RP, 'tee', function tee() {
+    return teeStream(this);
+});
+if (Symbol.toStringTag)
+    Object.defineProperty(RP, Symbol.toStringTag, {value: 'ReadableStream', configurable: true});
+
+function stateOf(s) {
+    var st = s && s._st;
+    if (!st) throw new TypeError('Illegal invocation: not a ReadableStream');
+    return st;
+}
+
+function ReadableStreamDefaultController() {
+    throw new TypeError('Illegal constructor');
+}
+var CP = ReadableStreamDefaultController.prototype;
+hide(CP, 'enqueue', function enqueue(chunk) {
+    var st = this._st;
+    if (st.closeRequested || st.done || st.errored) throw new TypeError('ReadableStream: enqueue after close');
+    st.push(chunk);
+});
+hide(CP, 'close', function close() {
+    var st = this._st;
+    if (st.closeRequested || st.done || st.errored) throw new TypeError('ReadableStream: already closed');
+    st.end();
+});
+hide(CP, 'error', function error(e) {
+    this._st.fail(e);
+});
+Object.defineProperty(CP, 'desiredSize', {get: function () {
+    var st = this._st;
+    if (st.errored) return null;
+    return st.done || st.closeRequested ? 0 : st.hwm - st.queue.length;
+}, configurable: true});
+
+function ReadableStreamDefaultReader(stream) {
+    if (!(this instanceof ReadableStreamDefaultReader)) throw new TypeError("Class constructor ReadableStreamDefaultReader cannot be invoked without 'new'");
+    var st = stateOf(stream);
+    if (st.isLocked()) throw new TypeError('ReadableStream is locked');
+    st.lock(true);
+    hide(this, '_st', st);
+    var hooks = {};
+    hide(this, '_closed', new Promise(function (resolve, reject) {
+        hooks.resolve = resolve;
+        hooks.reject = reject;
+    }));
+    hide(this, '_hooks', hooks);
+    this._closed.then(null, function () {});
+}
+var DP = ReadableStreamDefaultReader.prototype;
+hide(DP, 'read', function read() {
+    var st = this._st, hooks = this._hooks;
+    if (!st) return Promise.reject(new TypeError('reader released'));
+    return st.read().then(function (r) {
+        if (r.done) hooks.resolve(undefined);
+        return r;
+    }, function (e) {
+        hooks.reject(e);
+        throw e;
+    });
+});
+hide(DP, 'releaseLock', function releaseLock() {
+    if (!this._st) return;
+    this._st.lock(false);
+    this._hooks.reject(new TypeError('reader released'));
+    this._st = null;
+});
+hide(DP, 'cancel', function cancel(reason) {
+    if (!this._st) return Promise.reject(new TypeError('reader released'));
+    this._hooks.resolve(undefined);
+    return this._st.cancel(reason);
+});
+Object.defineProperty(DP, 'closed', {get: function () { return this._closed; }, configurable: true});
+
+hide(global, 'ReadableStream', ReadableStream);
+hide(global, 'ReadableStreamDefaultReader', ReadableStreamDefaultReader);
+hide(global, 'ReadableStreamDefaultController', ReadableStreamDefaultController);
+
+/* ---- what the C side calls ---- */
+
+function makeStream(st) {
+    var s = Object.create(RP);
+    hide(s, '_st', st);
+    return s;
+}
+
+native.ReadableStream = ReadableStream;
+native.bodyStream = function (owner) { return makeStream(new NativeBody(owner)); };
+native.streamUnusable = function (s) { var st = stateOf(s); return st.isLocked() || st.isDisturbed(); };
+native.streamDisturbed = function (s) { return stateOf(s).isDisturbed(); };
+native.streamTake = function (s) { var st = stateOf(s); st.lock(true); st.disturb(); };
+
+/* The whole stream as one Uint8Array (text() of a stream body, an upload): chunks must be
+   bytes. Locks and disturbs it. */
+native.readAll = function (s) {
+    var st = stateOf(s);
+    if (st.isLocked() || st.isDisturbed()) return Promise.reject(new TypeError('ReadableStream is locked or disturbed'));
+    st.lock(true);
+    var parts = [], total = 0;
+    return new Promise(function (resolve, reject) {
+        function step() {
+            st.read().then(function (r) {
+                if (r.done) return resolve(concat(parts, total));
+                var c = r.value;
+                if (!(c instanceof Uint8Array)) {
+                    var e = new TypeError('Received non-Uint8Array chunk');
+                    st.cancel(e);
+                    return reject(e);
+                }
+                parts.push(c);
+                total += c.length;
+                step();
+            }, reject);
+        }
+        step();
+    });
+};
+
+function concat(list, total) {
+    if (list.length === 1) return list[0];
+    var out = new Uint8Array(total), off = 0;
+    for (var i = 0; i < list.length; i++) {
+        out.set(list[i], off);
+        off += list[i].length;
+    }
+    return out;
+}
+
+/* Two streams that each see every chunk of s (which becomes locked). */
+function teeStream(s) {
+    var st = stateOf(s);
+    if (st.isLocked()) throw new TypeError('ReadableStream is locked');
+    st.lock(true);
+    var branches = [], reading = false, cancelled = 0;
+    function pull() {
+        if (reading) return;
+        reading = true;
+        st.read().then(function (r) {
+            reading = false;
+            for (var i = 0; i < 2; i++) {
+                var b = branches[i];
+                if (b.cancelled) continue;
+                if (r.done) b.ctl.close();
+                else b.ctl.enqueue(r.value);
+            }
+        }, function (e) {
+            reading = false;
+            for (var i = 0; i < 2; i++) if (!branches[i].cancelled) branches[i].ctl.error(e);
+        });
+    }
+    function branch() {
+        var b = {ctl: null, cancelled: false};
+        branches.push(b);
+        return new ReadableStream({
+            start: function (c) { b.ctl = c; },
+            pull: function () { pull(); },
+            cancel: function (reason) {
+                b.cancelled = true;
+                if (++cancelled === 2) return st.cancel(reason);
+            }
+        }, {highWaterMark: 0});
+    }
+    return [branch(), branch()];
+}
+native.streamTee = teeStream;
