@@ -52,6 +52,8 @@ struct rt_runtime {
     char errmsg[1024];
     /* Duktape heap accounting (lib/engine/runtime.c duk_* hooks) */
     uint64_t duk_live_bytes, duk_live_allocs, duk_total_allocs;
+    uint64_t gc_next;                      /* collect when duk_live_bytes reach it (gc.c) */
+    uint64_t gc_runs;                      /* collections the policy ran */
     /* host-loop mode */
     int host_loop;
 };
@@ -105,6 +107,9 @@ void rt__microtask_drain(rt_runtime *rt);
    that became garbage are let go (their exchanges cancelled when unread) and freed branches'
    memory goes. rt__microtask_drain calls it: between macrotasks, no branch on the C stack. */
 void rt__body_reap(rt_runtime *rt);
+/* Run mark-and-sweep if the engine's live bytes grew enough since the last one (gc.c).
+   rt__microtask_drain calls it between macrotasks. */
+void rt__gc_policy(rt_runtime *rt);
 /* The runtime of a context: the heap's allocator user data (O(1), unlike rt__from_ctx). */
 rt_runtime *rt__rt_of(duk_context *ctx);
 

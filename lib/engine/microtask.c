@@ -191,7 +191,8 @@ void rt__microtask_drain(rt_runtime *rt)
             }
         } else {
             rt__promise_report_unhandled(rt);   /* once the queue is empty, as Node */
-            rt__body_reap(rt);             /* may settle promises: the loop goes round */
+            rt__gc_policy(rt);             /* may run finalizers ... */
+            rt__body_reap(rt);             /* ... whose work may settle promises */
         }
     } while (rt->microtasks_pending > 0 && !rt->stop);
     if (rt->job_cap > JOBS_SHRINK && rt->microtasks_pending == 0) {

@@ -167,6 +167,8 @@ static duk_ret_t js_memory_usage(duk_context *ctx)
     duk_put_prop_string(ctx, -2, "liveAllocs");
     duk_push_number(ctx, (double)st.requests_in_flight);
     duk_put_prop_string(ctx, -2, "requestsInFlight");
+    duk_push_number(ctx, (double)rt->gc_runs);
+    duk_put_prop_string(ctx, -2, "gcRuns");
     return 1;
 }
 
