@@ -29,8 +29,13 @@ TEST_HTTPS_SELFSIGNED_PORT=$(port_of https_selfsigned)
 TEST_HTTPS_HANGUP_PORT=$(port_of https_hangup)
 # the test CA is trusted through RT_CA_FILE (a named source: it must exist and decode)
 RT_CA_FILE="$tmp/certs/ca.pem"
+# the most a TCP connection can hold in the kernel's buffers (receive + send, bytes): how far
+# a server can get ahead of a reader that has stopped (fetch_backpressure)
+TEST_SOCKET_BUFFERS=$(cat /proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_wmem 2>/dev/null |
+    awk 'NF == 3 { t += $3 } END { print t + 0 }')
 export TEST_HTTP_PORT TEST_HTTP_PORT2 TEST_HTTPS_PORT TEST_HTTPS_EXPIRED_PORT \
-    TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE
+    TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE \
+    TEST_SOCKET_BUFFERS
 NODE=$(command -v node || true)
 
 pass=0
