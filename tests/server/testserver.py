@@ -9,7 +9,8 @@ listening. Serves until SIGTERM/SIGINT, or until its parent process goes away.
 Endpoints (query parameters in brackets):
   /hello                      "hello world"
   /hello-close                the same, then closes the connection without announcing it
-  /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
+  /delay?ms=N[&group=NAME]    answers after N ms; counts in-flight requests (peak in /stats;
+                              per group in /stats groups.NAME {inflight, peak})
   /stats, /stats/reset        JSON counters
   /tls[?ms=N]                 {"peer_port", "session_reused"} of this connection (after N ms)
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
@@ -55,6 +56,7 @@ STATS = {"inflight": 0, "peak_inflight": 0, "connections_total": 0, "requests_to
          "endless_open": 0, "endless_blocks": 0}
 
 GAUGES = ("inflight", "connections_open", "endless_open")
+GROUPS = {}  # /delay?group=NAME: {"inflight", "peak"} of that group's requests alone
 
 
 class ClientGone(ConnectionError):
@@ -249,12 +251,18 @@ async def handle(req, reader, writer):
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
         return False
     elif p == "/delay":
+        # counted in all, and in its group if it names one: a group counts only the test's
+        # own requests (an earlier test's aborted /delay still sleeps here for its time)
+        g = GROUPS.setdefault(q.get("group", ""), {"inflight": 0, "peak": 0})
         STATS["inflight"] += 1
+        g["inflight"] += 1
         STATS["peak_inflight"] = max(STATS["peak_inflight"], STATS["inflight"])
+        g["peak"] = max(g["peak"], g["inflight"])
         try:
             await asyncio.sleep(int(q.get("ms", "100")) / 1000)
         finally:
             STATS["inflight"] -= 1
+            g["inflight"] -= 1
         await send(writer, 200, q.get("body", "delayed %s" % q.get("ms", "100")))
     elif p == "/tls":
         # which connection this is (the client's port) and whether its TLS session was
@@ -265,7 +273,8 @@ async def handle(req, reader, writer):
                "session_reused": bool(so and so.session_reused)}
         await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
     elif p == "/stats":
-        await send(writer, 200, json.dumps(STATS), [("Content-Type", "application/json")])
+        await send(writer, 200, json.dumps(dict(STATS, groups=GROUPS)),
+                   [("Content-Type", "application/json")])
     elif p == "/stats/reset":
         for k in STATS:
             if k not in GAUGES:            # what is open now stays counted
