@@ -9,8 +9,9 @@ listening. Serves until SIGTERM/SIGINT, or until its parent process goes away.
 Endpoints (query parameters in brackets):
   /hello                      "hello world"
   /hello-close                the same, then closes the connection without announcing it
-  /delay?ms=N[&group=NAME]    answers after N ms; counts in-flight requests (peak in /stats;
-                              per group in /stats groups.NAME {inflight, peak})
+  /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
+  ...?group=NAME              on any request: /stats groups.NAME counts that group alone
+                              ({inflight, peak} of its /delay requests, {open} connections)
   /stats, /stats/reset        JSON counters
   /tls[?ms=N]                 {"peer_port", "session_reused"} of this connection (after N ms)
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
@@ -56,7 +57,15 @@ STATS = {"inflight": 0, "peak_inflight": 0, "connections_total": 0, "requests_to
          "endless_open": 0, "endless_blocks": 0}
 
 GAUGES = ("inflight", "connections_open", "endless_open")
-GROUPS = {}  # /delay?group=NAME: {"inflight", "peak"} of that group's requests alone
+# ?group=NAME on any request: counts of that group alone, so a test sees its own requests
+# and connections, not the ones an earlier test left behind (an aborted /delay the server
+# still holds): {"inflight", "peak"} of its /delay requests, {"open"} connections that
+# carried one of its requests and are still open
+GROUPS = {}
+
+
+def group(name):
+    return GROUPS.setdefault(name, {"inflight": 0, "peak": 0, "open": 0})
 
 
 class ClientGone(ConnectionError):
@@ -244,6 +253,9 @@ HOSTILE = {
 
 async def handle(req, reader, writer):
     q, p = req.query, req.path
+    if "group" in q and q["group"] not in writer.groups:
+        writer.groups.add(q["group"])
+        group(q["group"])["open"] += 1
     if p == "/hello":
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
     elif p == "/hello-close":
@@ -251,9 +263,7 @@ async def handle(req, reader, writer):
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
         return False
     elif p == "/delay":
-        # counted in all, and in its group if it names one: a group counts only the test's
-        # own requests (an earlier test's aborted /delay still sleeps here for its time)
-        g = GROUPS.setdefault(q.get("group", ""), {"inflight": 0, "peak": 0})
+        g = group(q.get("group", ""))
         STATS["inflight"] += 1
         g["inflight"] += 1
         STATS["peak_inflight"] = max(STATS["peak_inflight"], STATS["inflight"])
@@ -404,6 +414,7 @@ async def handle(req, reader, writer):
 async def serve_conn(reader, writer):
     STATS["connections_total"] += 1
     STATS["connections_open"] += 1
+    writer.groups = set()
     gone = False
     try:
         while True:
@@ -418,6 +429,8 @@ async def serve_conn(reader, writer):
         gone = True
     finally:
         STATS["connections_open"] -= 1
+        for name in writer.groups:
+            GROUPS[name]["open"] -= 1
         try:
             # A client that has gone gets no goodbye: close() would flush what is buffered
             # and, over TLS, write a close_notify into the dead socket (and asyncio 3.11
