@@ -3,6 +3,8 @@
 #   make                      build/$(BACKEND)/libruntime.a and build/$(BACKEND)/rtjs
 #   make BACKEND=threadpool   the other backend (both builds live side by side)
 #   make test                 deps, then every test on every backend
+#   make test-repeat N=10     `make test` N times, stopping at the first failure (BUSY=1: a
+#                             CPU hog on every core meanwhile)
 #   make demo | bench | bench-quick | fuzz | install PREFIX=... | check-symbols | clean
 #
 # Knobs: SANITIZE=address,undefined | thread   (own build directory)
@@ -72,7 +74,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
+.PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
         fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
@@ -217,6 +219,13 @@ test: deps
 	@echo "==== the JS suite on tests/c/poll_backend.c ===="
 	@$(MAKE) --no-print-directory BACKEND=libuv check-poll
 	@echo "==== all backends passed ===="
+
+# The suite must never flake: N full runs, with BUSY=1 on a machine with no idle core
+# (docs/reliability.md). Prints "K of N passed"; logs in build/test-repeat/.
+N    ?= 10
+BUSY ?= 0
+test-repeat: deps
+	@MAKE="$(MAKE)" tools/test-repeat.sh $(N) $(BUSY)
 
 # ---- dependencies (Debian packages; installs only what is missing) --------------------
 DEPS_BUILD := gcc make binutils pkg-config duktape-dev libuv1-dev libbearssl-dev zlib1g-dev \

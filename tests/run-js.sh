@@ -6,7 +6,8 @@
 # the same expected file, so an expected file cannot lock in a wrong answer. A line
 # "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options. The local test server runs for the
 # whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2; HTTPS listeners with certificates
-# made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends). Ends with "N passed, N failed".
+# made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends); anything
+# the server logs fails the suite. Ends with "N passed, N failed".
 # RTJS_WRAPPER runs rtjs under a tool (valgrind: make check-valgrind) and TIMEOUT_SCALE
 # multiplies every time limit for it; rt.env.RT_SLOW_TOOL tells tests that a tool is on.
 B="$1"
@@ -17,6 +18,7 @@ tmp=$(mktemp -d)
 "$DIR/certs/make-certs.sh" "$tmp/certs"
 ROOT="$DIR/.."
 . "$DIR/server/start.sh"
+SERVER_LOG="$tmp/server.log"
 start_server "$tmp" --certs "$tmp/certs"
 TEST_HTTP_PORT=$(port_of http)
 TEST_HTTP_PORT2=$(port_of http2)
@@ -27,8 +29,13 @@ TEST_HTTPS_SELFSIGNED_PORT=$(port_of https_selfsigned)
 TEST_HTTPS_HANGUP_PORT=$(port_of https_hangup)
 # the test CA is trusted through RT_CA_FILE (a named source: it must exist and decode)
 RT_CA_FILE="$tmp/certs/ca.pem"
+# the most a TCP connection can hold in the kernel's buffers (receive + send, bytes): how far
+# a server can get ahead of a reader that has stopped (fetch_backpressure)
+TEST_SOCKET_BUFFERS=$(cat /proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_wmem 2>/dev/null |
+    awk 'NF == 3 { t += $3 } END { print t + 0 }')
 export TEST_HTTP_PORT TEST_HTTP_PORT2 TEST_HTTPS_PORT TEST_HTTPS_EXPIRED_PORT \
-    TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE
+    TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE \
+    TEST_SOCKET_BUFFERS
 NODE=$(command -v node || true)
 
 pass=0
@@ -80,5 +87,12 @@ for f in "$DIR"/js/*.js; do
         run_one node "$base" "$NODE" -r "$DIR/js/node-prelude.js"
     fi
 done
+# the test server logs nothing in a good run: anything it logged (asyncio errors, writes to
+# closed connections) is a failure of the suite, shown here (the server rate-limits it)
+if [ -s "$SERVER_LOG" ]; then
+    fail=$((fail + 1))
+    echo "FAIL   the test server logged $(wc -l < "$SERVER_LOG") lines:"
+    head -40 "$SERVER_LOG" | sed 's/^/    server: /'
+fi
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

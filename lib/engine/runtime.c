@@ -109,7 +109,6 @@ static void duk_fatal_cb(void *ud, const char *msg)
     abort();
 }
 
-/* rt.cpuUsage(): { user, system } CPU time of the process in microseconds (getrusage). */
 /* native.hide(obj, name, value): a non-enumerable, writable, configurable own property -
    the internal slots of Request, Response, Headers... (duk_def_prop: a tenth of the cost of
    Object.defineProperty, which builds and checks a descriptor object). */
@@ -123,15 +122,34 @@ static duk_ret_t js_hide(duk_context *ctx)
     return 0;
 }
 
+/* rt.cpuUsage(): { user, system } CPU time of the process in microseconds (getrusage),
+   { voluntary, involuntary } context switches of the process (getrusage), and runDelay:
+   microseconds the calling (loop) thread has spent runnable but waiting for a CPU
+   (/proc/thread-self/schedstat; -1 where the kernel does not keep it). The last two tell a
+   loop that stalled from a process the system did not run: timing tests discount them. */
 static duk_ret_t js_cpu_usage(duk_context *ctx)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
+    double run_delay = -1;
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    if (f) {
+        unsigned long long on_cpu_ns, wait_ns;
+        if (fscanf(f, "%llu %llu", &on_cpu_ns, &wait_ns) == 2)
+            run_delay = (double)(wait_ns / 1000);
+        fclose(f);
+    }
     duk_push_object(ctx);
     duk_push_number(ctx, (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec);
     duk_put_prop_string(ctx, -2, "user");
     duk_push_number(ctx, (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec);
     duk_put_prop_string(ctx, -2, "system");
+    duk_push_number(ctx, (double)ru.ru_nvcsw);
+    duk_put_prop_string(ctx, -2, "voluntary");
+    duk_push_number(ctx, (double)ru.ru_nivcsw);
+    duk_put_prop_string(ctx, -2, "involuntary");
+    duk_push_number(ctx, run_delay);
+    duk_put_prop_string(ctx, -2, "runDelay");
     return 1;
 }
 

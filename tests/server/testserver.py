@@ -10,6 +10,8 @@ Endpoints (query parameters in brackets):
   /hello                      "hello world"
   /hello-close                the same, then closes the connection without announcing it
   /delay?ms=N                 answers after N ms; counts in-flight requests (peak in /stats)
+  ...?group=NAME              on any request: /stats groups.NAME counts that group alone
+                              ({inflight, peak} of its /delay requests, {open} connections)
   /stats, /stats/reset        JSON counters
   /tls[?ms=N]                 {"peer_port", "session_reused"} of this connection (after N ms)
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
@@ -26,12 +28,20 @@ Endpoints (query parameters in brackets):
   /noread[?answer=1]          never reads the request body; never answers (or: 413 at once)
   /slow-headers               trickles the head one byte per 100 ms
   /stream-progress?n=N        streams the pattern; /stats shows stream_written
-  /bad/<name>                 hostile responses (see HOSTILE)
+  /bad/<name>                 hostile responses (see HOSTILE); /bad/endless-chunked streams
+                              until the client leaves (/stats: endless_open, endless_blocks)
+
+Every answer sent in parts stops as soon as its client has gone (send_part; /stats
+streams_stopped counts the streams its check ended, the others end in drain() with
+ConnectionResetError), and log_records counts what asyncio logged (a write to a closed
+transport logs a warning; tests/run-js.sh fails the suite on any log line). The log is also
+rate-limited (QuietLog), so a bug of this kind cannot flood the test output again.
 """
 import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import resource
 import signal
@@ -43,7 +53,74 @@ import urllib.parse
 import zlib
 
 STATS = {"inflight": 0, "peak_inflight": 0, "connections_total": 0, "requests_total": 0,
-         "stream_written": 0, "connections_open": 0}
+         "stream_written": 0, "connections_open": 0, "streams_stopped": 0, "log_records": 0,
+         "endless_open": 0, "endless_blocks": 0}
+
+GAUGES = ("inflight", "connections_open", "endless_open")
+# ?group=NAME on any request: counts of that group alone, so a test sees its own requests
+# and connections, not the ones an earlier test left behind (an aborted /delay the server
+# still holds): {"inflight", "peak"} of its /delay requests, {"open"} connections that
+# carried one of its requests and are still open
+GROUPS = {}
+
+
+def group(name):
+    return GROUPS.setdefault(name, {"inflight": 0, "peak": 0, "open": 0})
+
+
+class ClientGone(ConnectionError):
+    """The client closed or reset the connection while an answer was being streamed."""
+
+
+async def send_part(reader, writer, data):
+    # One part of an answer sent in parts; raises ClientGone once the client has left.
+    # Over TLS the loss of the socket reaches the stream only through a callback
+    # (connection_lost, scheduled with call_soon), and drain() does not suspend while the
+    # write buffer is low - a writer that never suspends never lets that callback run, and
+    # goes on writing to the dead socket (asyncio logs each write: "socket.send() raised
+    # exception.") with the whole server blocked. Checking first and yielding after each
+    # part stops the stream at the next part. Over TLS the client's close_notify (or EOF)
+    # also ends it: asyncio writes nothing after it ("SSL connection is closed"), and the
+    # transport says it is closing only once the socket is gone.
+    tls = writer.get_extra_info("ssl_object") is not None
+    if writer.transport.is_closing() or (tls and reader.at_eof()):
+        STATS["streams_stopped"] += 1
+        raise ClientGone()
+    writer.write(data)
+    await writer.drain()
+    await asyncio.sleep(0)
+
+
+class QuietLog(logging.Filter):
+    """Counts asyncio's log records (/stats log_records) and lets only the first few through."""
+    LIMIT = 20
+    seen = 0
+
+    def filter(self, record):
+        STATS["log_records"] += 1
+        self.seen += 1
+        if self.seen == self.LIMIT + 1:
+            sys.stderr.write("testserver: further asyncio log records suppressed (see /stats)\n")
+        return self.seen <= self.LIMIT
+
+
+def _once_connection_lost():
+    # CPython gh-156512 (fixed upstream, present in 3.11): when a write fails inside
+    # resume_writing() while the transport is closing - asyncio's own TLS shutdown after a
+    # client's close_notify, the client already gone - _write_ready() schedules
+    # _call_connection_lost() and then calls it too; the second call raises AttributeError
+    # into the log. A transport whose socket is already released has nothing left to do.
+    from asyncio import selector_events
+    cls = getattr(selector_events, "_SelectorSocketTransport", None)
+    orig = getattr(cls, "_call_connection_lost", None)
+    if orig is None:
+        return
+
+    def call_once(self, exc):
+        if getattr(self, "_sock", True) is None:
+            return
+        orig(self, exc)
+    cls._call_connection_lost = call_once
 
 
 def pattern(start, n):
@@ -151,19 +228,17 @@ async def send(writer, status, body=b"", headers=(), reason=None):
     await writer.drain()
 
 
-async def stream_pattern(writer, n, chunked=False, track=False):
+async def stream_pattern(reader, writer, n, chunked=False, track=False):
     off = 0
     while off < n:
         k = min(65536, n - off)
         data = pattern_chunk(off, k)
-        writer.write(b"%x\r\n" % k + data + b"\r\n" if chunked else data)
-        await writer.drain()
+        await send_part(reader, writer, b"%x\r\n" % k + data + b"\r\n" if chunked else data)
         off += k
         if track:
             STATS["stream_written"] = off
     if chunked:
-        writer.write(b"0\r\n\r\n")
-        await writer.drain()
+        await send_part(reader, writer, b"0\r\n\r\n")
 
 
 HOSTILE = {
@@ -178,6 +253,9 @@ HOSTILE = {
 
 async def handle(req, reader, writer):
     q, p = req.query, req.path
+    if "group" in q and q["group"] not in writer.groups:
+        writer.groups.add(q["group"])
+        group(q["group"])["open"] += 1
     if p == "/hello":
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
     elif p == "/hello-close":
@@ -185,12 +263,16 @@ async def handle(req, reader, writer):
         await send(writer, 200, "hello world", [("Content-Type", "text/plain")])
         return False
     elif p == "/delay":
+        g = group(q.get("group", ""))
         STATS["inflight"] += 1
+        g["inflight"] += 1
         STATS["peak_inflight"] = max(STATS["peak_inflight"], STATS["inflight"])
+        g["peak"] = max(g["peak"], g["inflight"])
         try:
             await asyncio.sleep(int(q.get("ms", "100")) / 1000)
         finally:
             STATS["inflight"] -= 1
+            g["inflight"] -= 1
         await send(writer, 200, q.get("body", "delayed %s" % q.get("ms", "100")))
     elif p == "/tls":
         # which connection this is (the client's port) and whether its TLS session was
@@ -201,10 +283,12 @@ async def handle(req, reader, writer):
                "session_reused": bool(so and so.session_reused)}
         await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
     elif p == "/stats":
-        await send(writer, 200, json.dumps(STATS), [("Content-Type", "application/json")])
+        await send(writer, 200, json.dumps(dict(STATS, groups=GROUPS)),
+                   [("Content-Type", "application/json")])
     elif p == "/stats/reset":
         for k in STATS:
-            STATS[k] = 0
+            if k not in GAUGES:            # what is open now stays counted
+                STATS[k] = 0
         await send(writer, 200, "{}")
     elif p == "/echo":
         out = {"method": req.method, "path": p, "query": req.query_string, "headers": req.headers,
@@ -218,35 +302,31 @@ async def handle(req, reader, writer):
         hs = [("Content-Type", "application/octet-stream")]
         hs.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(n)))
         writer.write(head(200, hs))
-        await stream_pattern(writer, n, chunked)
+        await stream_pattern(reader, writer, n, chunked)
     elif p == "/stream-progress":
         n = int(q.get("n", "0"))
         STATS["stream_written"] = 0
         writer.write(head(200, [("Content-Length", str(n))]))
-        await stream_pattern(writer, n, False, track=True)
+        await stream_pattern(reader, writer, n, False, track=True)
     elif p == "/status":
         code = int(q.get("code", "200"))
         await send(writer, code, "" if code in (204, 304) else "status %d" % code, reason=q.get("reason"))
     elif p == "/headers-then-body":
         body = b"body after the head"
-        writer.write(head(200, [("Content-Length", str(len(body)))]))
-        await writer.drain()
+        await send_part(reader, writer, head(200, [("Content-Length", str(len(body)))]))
         await asyncio.sleep(int(q.get("ms", "500")) / 1000)
-        writer.write(body)
-        await writer.drain()
+        await send_part(reader, writer, body)
     elif p == "/chunked":
         parts = q.get("parts", "a,b,c").split(",")
         delay = int(q.get("delay", "0")) / 1000
-        writer.write(head(200, [("Transfer-Encoding", "chunked")]))
+        await send_part(reader, writer, head(200, [("Transfer-Encoding", "chunked")]))
         for part in parts:
             data = part.encode()
             if data:
-                writer.write(b"%x\r\n" % len(data) + data + b"\r\n")
-                await writer.drain()
+                await send_part(reader, writer, b"%x\r\n" % len(data) + data + b"\r\n")
             if delay:
                 await asyncio.sleep(delay)
-        writer.write(b"0\r\n\r\n")
-        await writer.drain()
+        await send_part(reader, writer, b"0\r\n\r\n")
     elif p == "/redirect":
         await send(writer, int(q.get("code", "302")), "", [("Location", q.get("to", "/hello"))])
     elif p == "/redirect-loop":
@@ -296,8 +376,7 @@ async def handle(req, reader, writer):
         return False
     elif p == "/slow-headers":
         for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
-            writer.write(bytes([b]))
-            await writer.drain()
+            await send_part(reader, writer, bytes([b]))
             await asyncio.sleep(0.1)
     elif p.startswith("/bad/"):
         name = p[5:]
@@ -310,11 +389,18 @@ async def handle(req, reader, writer):
         elif name == "many-headers":
             writer.write(b"HTTP/1.1 200 OK\r\n" + b"h:1\r\n" * 10000 + b"Content-Length: 0\r\n\r\n")
         elif name == "endless-chunked":
-            writer.write(head(200, [("Transfer-Encoding", "chunked")]))
-            block = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
-            for _ in range(100000):
-                writer.write(block)
-                await writer.drain()
+            # endless until the client leaves (a bound all the same: 6.5 GB); /stats shows
+            # how many are still streaming and how many blocks the last one wrote
+            STATS["endless_open"] += 1
+            STATS["endless_blocks"] = 0
+            try:
+                await send_part(reader, writer, head(200, [("Transfer-Encoding", "chunked")]))
+                block = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
+                for _ in range(100000):
+                    await send_part(reader, writer, block)
+                    STATS["endless_blocks"] += 1
+            finally:
+                STATS["endless_open"] -= 1
         else:
             await send(writer, 404, "no such hostile case")
             return True
@@ -328,6 +414,8 @@ async def handle(req, reader, writer):
 async def serve_conn(reader, writer):
     STATS["connections_total"] += 1
     STATS["connections_open"] += 1
+    writer.groups = set()
+    gone = False
     try:
         while True:
             req = await read_request(reader)
@@ -338,11 +426,19 @@ async def serve_conn(reader, writer):
                 break
     except (ConnectionError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError,
             ssl.SSLError, OSError):
-        pass
+        gone = True
     finally:
         STATS["connections_open"] -= 1
+        for name in writer.groups:
+            GROUPS[name]["open"] -= 1
         try:
-            writer.close()
+            # A client that has gone gets no goodbye: close() would flush what is buffered
+            # and, over TLS, write a close_notify into the dead socket (and asyncio 3.11
+            # then reports connection_lost twice, with a traceback in the log).
+            if gone:
+                writer.transport.abort()
+            else:
+                writer.close()
         except Exception:
             pass
 
@@ -352,6 +448,8 @@ async def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--certs", help="directory made by tests/certs/make-certs.sh: adds HTTPS listeners")
     args = ap.parse_args()
+    logging.getLogger("asyncio").addFilter(QuietLog())
+    _once_connection_lost()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     servers = [await asyncio.start_server(serve_conn, "127.0.0.1", 0, backlog=16384, limit=4 << 20)
