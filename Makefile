@@ -43,7 +43,8 @@ SANFLAGS    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror,)
 CPPFLAGS    := -Iinclude -Ilib/engine -Ilib/net -I$(DUKGEN) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
 CFLAGS_RT   := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fvisibility=default -MMD -MP
-CFLAGS_DUK  := -std=gnu99 -O2 -g $(SANFLAGS) -w
+# Duktape at -O3: 1-2 % fewer instructions per request than -O2 (docs/engine.md).
+CFLAGS_DUK  := -std=gnu99 -O3 -g $(SANFLAGS) -w
 LDLIBS      := -lpthread -lm -ldl
 LDFLAGS     := $(SANFLAGS)
 
