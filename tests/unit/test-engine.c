@@ -42,7 +42,7 @@ static void fatal_explicit(void)
 {
     duk_context *ctx = duk_create_heap_default();
     if (ctx)
-        duk_fatal(ctx, "unit test fatal");
+        (void)duk_fatal(ctx, "unit test fatal");
 }
 
 static void fatal_uncaught(void)
