@@ -10,6 +10,7 @@
 # Knobs: SANITIZE=address,undefined | thread   (own build directory)
 #        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
 #        WERROR=1        warnings are errors (on when CI is set)
+#        DUK_OVERRIDES=FILE  Duktape options in place of tools/duk_config_overrides.h (tools/dukprobe/)
 
 BACKEND     ?= libuv
 BACKENDS    := threadpool libuv
@@ -26,6 +27,7 @@ endif
 
 # Platform: where Debian puts the amalgamation and the static libraries.
 DUK_DIR     ?= /usr/share/duktape
+DUK_OVERRIDES ?= tools/duk_config_overrides.h
 MULTIARCH   := $(shell $(CC) -print-multiarch 2>/dev/null)
 LIBDIR_SYS  ?= /usr/lib/$(MULTIARCH)
 BEARSSL_A   ?= $(LIBDIR_SYS)/libbearssl.a
@@ -49,7 +51,8 @@ SANFLAGS    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer,)
 WARN        := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror,)
 CPPFLAGS    := -Iinclude -Ilib/engine -Ilib/net -I$(DUKGEN) -D_GNU_SOURCE -DRT_BACKEND_DEFAULT_$(BACKEND)=1
 CFLAGS_RT   := -std=gnu11 $(OPT) $(WARN) $(SANFLAGS) -fvisibility=default -MMD -MP
-CFLAGS_DUK  := -std=gnu99 -O2 -g $(SANFLAGS) -w
+# Duktape at -O3: 1-2 % fewer instructions per request than -O2 (docs/engine.md).
+CFLAGS_DUK  := -std=gnu99 -O3 -g $(SANFLAGS) -w
 LDLIBS      := -lpthread -lm -ldl
 LDFLAGS     := $(SANFLAGS)
 
@@ -95,10 +98,10 @@ $(B)/obj/backends/%.o: backends/%.c | $(DUK_HDRS)
 # (docs/engine.md says what each option buys). duktape.h and duktape.c are copied next to it
 # because their quoted includes look in their own directory first. lib/engine/duk_ext.c
 # includes duktape.c, so the few helpers that need engine internals share its unit.
-$(DUKGEN)/duk_config.h: $(DUK_DIR)/duk_config.h tools/duk_config_overrides.h
+$(DUKGEN)/duk_config.h: $(DUK_DIR)/duk_config.h $(DUK_OVERRIDES)
 	@mkdir -p $(dir $@)
 	@grep -q '__OVERRIDE_DEFINES__' $< || { echo "no __OVERRIDE_DEFINES__ marker in $<"; exit 1; }
-	sed -e '/__OVERRIDE_DEFINES__/r tools/duk_config_overrides.h' $< > $@.tmp && mv $@.tmp $@
+	sed -e '/__OVERRIDE_DEFINES__/r $(DUK_OVERRIDES)' $< > $@.tmp && mv $@.tmp $@
 
 $(DUKGEN)/duktape.h: $(DUK_DIR)/duktape.h
 	@mkdir -p $(dir $@)
