@@ -377,3 +377,6 @@ int rt__dx_own_getter_is(duk_context *ctx, void *obj, void *key, void *getter, i
     return i >= 0 && DUK_HOBJECT_E_SLOT_IS_ACCESSOR(heap, h, i) &&
            (void *)DUK_HOBJECT_E_GET_VALUE_GETTER(heap, h, i) == getter;
 }
+
+/* Error helpers (tracebacks, compile columns): their own file, the same unit. */
+#include "duk_ext_errors.c"

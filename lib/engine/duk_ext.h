@@ -102,4 +102,26 @@ void rt__dx_gc_pause(duk_context *ctx, int pause);
 /* The heap's allocator user data (public API: duk_get_memory_functions copies 4 fields). */
 void *rt__dx_heap_udata(duk_context *ctx);
 
+/* ---- errors (lib/engine/duk_ext_errors.c) ---- */
+/* Inside Duktape.errCreate: the column (1-based, code points) of the compiler's current
+   token for an error made while compiling, 0 when not compiling (public API: a compile
+   error carries its line only). The first `skip` bytes of the input are not counted (a
+   wrapper the source was put in, on the same line). */
+long rt__dx_compile_column(duk_context *ctx, size_t skip);
+/* One frame of an error's traceback. Strings are valid during the callback only. */
+enum { RT__DX_FRAME_JS = 1, RT__DX_FRAME_NATIVE = 2, RT__DX_FRAME_COMPILE = 3 };
+typedef struct rt__dx_frame {
+    int kind;                              /* RT__DX_FRAME_* */
+    const char *name;                      /* function name, "" if anonymous */
+    const char *file;                      /* "" if unknown */
+    long line;                             /* 0 if unknown */
+    long column;                           /* compile frames only; 0 otherwise */
+} rt__dx_frame;
+/* Walk the traceback of the error at idx, innermost first: the compile position (when
+   `compiled`, the column errCreate recorded, is > 0), then the functions; the engine's C
+   source positions (duk_js_compiler.c:5194) are skipped. Returns the frames seen (public
+   API: _Tracedata is internal and only Duktape's `stack` getter formats it). */
+int rt__dx_error_frames(duk_context *ctx, duk_idx_t idx, int compiled,
+                        void (*cb)(void *ud, const rt__dx_frame *f), void *ud);
+
 #endif /* RT_DUK_EXT_H */
