@@ -103,6 +103,9 @@ void rt__dx_gc_pause(duk_context *ctx, int pause);
 void *rt__dx_heap_udata(duk_context *ctx);
 
 /* ---- errors (lib/engine/duk_ext_errors.c) ---- */
+/* 1 if an error thrown now would be caught (a protected call or a try is active), 0 if it
+   would be fatal (public API: none). */
+int rt__dx_catching(duk_context *ctx);
 /* Inside Duktape.errCreate: the column (1-based, code points) of the compiler's current
    token for an error made while compiling, 0 when not compiling (public API: a compile
    error carries its line only). The first `skip` bytes of the input are not counted (a

@@ -100,3 +100,8 @@ int rt__dx_error_frames(duk_context *ctx, duk_idx_t idx, int compiled,
     duk_pop(ctx);
     return n;
 }
+
+int rt__dx_catching(duk_context *ctx)
+{
+    return ((duk_hthread *)ctx)->heap->lj.jmpbuf_ptr != NULL;
+}

@@ -111,6 +111,7 @@ void rt__errors_interrupted(rt_runtime *rt, int deadline);
 /* ---- modules (lib/engine/modules.c) ---- */
 int rt__modules_init(rt_runtime *rt);      /* require, after the JS layer */
 void rt__modules_free(rt_runtime *rt);
+int rt__modules_have_loader(rt_runtime *rt);
 /* Compile src as CommonJS module `id` and run it in its own scope, cached under id:
    [ ... ] -> [ ... exports ]. Throws (a Duktape error) as require() does. */
 void rt__modules_eval(duk_context *ctx, const char *id, const char *src, size_t len, int main);

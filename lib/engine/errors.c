@@ -294,59 +294,76 @@ void rt__errors_keep_source(rt_runtime *rt, const char *name, const char *src, s
     duk_pop(rt->ctx);
 }
 
-/* Line `line` (1-based) of the source kept for file, rt__malloc'd; NULL if unknown. For a
-   file not kept (an internal module, a source evicted), the file itself if readable. */
-static char *source_line(rt_runtime *rt, const char *file, long line)
+/* The text of line `line` (1-based) in src[0..len), rt__malloc'd; NULL if there is none. */
+static char *nth_line(const char *src, size_t len, long line)
 {
-    duk_context *ctx = rt->ctx;
-    if (!file || !*file || line <= 0)
+    const char *p = src, *end = src + len;
+    for (long l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    if (p >= end && !(p == end && line == 1 && len == 0))
         return NULL;
-    const char *src = NULL;
-    size_t len = 0;
-    char *owned = NULL;
+    const char *e = p;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    return rt__strndup(p, (size_t)(e - p));
+}
+
+struct line_args {
+    const char *file;
+    long line;
+    char *out;
+};
+
+static duk_ret_t kept_line_safe(duk_context *ctx, void *udata)
+{
+    struct line_args *a = udata;
     duk_push_heap_stash(ctx);
     duk_get_prop_string(ctx, -1, SOURCES_KEY);
-    if (duk_get_prop_string(ctx, -1, file) && duk_is_string(ctx, -1)) {
+    if (duk_get_prop_string(ctx, -1, a->file) && duk_is_string(ctx, -1)) {
         duk_size_t n;
-        src = duk_get_lstring(ctx, -1, &n);
-        len = n;
+        const char *src = duk_get_lstring(ctx, -1, &n);
+        a->out = nth_line(src, n, a->line);
+        if (!a->out)
+            a->out = rt__strdup("");       /* kept, but no such line: do not read the file */
     }
-    if (!src && strncmp(file, "internal:", 9) != 0) {
-        FILE *f = fopen(file, "rb");
-        if (f) {
-            rt__buf b = {0};
-            char chunk[8192];
-            size_t n;
-            long seen = 1;
-            /* read only up to the end of the wanted line */
-            while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && rt__buf_append(&b, chunk, n) == 0) {
-                for (size_t i = 0; i < n; i++)
-                    if (chunk[i] == '\n')
-                        seen++;
-                if (seen > line)
-                    break;
-            }
-            fclose(f);
-            owned = b.data;
-            src = b.data;
-            len = b.len;
+    return 0;
+}
+
+/* Line `line` (1-based) of the source kept for file, rt__malloc'd; NULL if unknown. For a
+   file not kept (evicted), the file itself if readable. */
+static char *source_line(rt_runtime *rt, const char *file, long line)
+{
+    if (!file || !*file || line <= 0 || strncmp(file, "internal:", 9) == 0)
+        return NULL;
+    struct line_args a = {file, line, NULL};
+    duk_safe_call(rt->ctx, kept_line_safe, &a, 0, 1);
+    duk_pop(rt->ctx);
+    if (a.out) {
+        if (!*a.out) {
+            rt__free(a.out);
+            return NULL;
         }
+        return a.out;
     }
-    char *out = NULL;
-    if (src) {
-        const char *p = src, *end = src + len;
-        for (long l = 1; l < line && p < end; p++)
-            if (*p == '\n')
-                l++;
-        if (p < end || (p == end && line == 1)) {
-            const char *e = p;
-            while (e < end && *e != '\n' && *e != '\r')
-                e++;
-            out = rt__strndup(p, (size_t)(e - p));
-        }
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return NULL;
+    rt__buf b = {0};
+    char chunk[8192];
+    size_t n;
+    long seen = 1;
+    /* read only up to the end of the wanted line */
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && rt__buf_append(&b, chunk, n) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (chunk[i] == '\n')
+                seen++;
+        if (seen > line)
+            break;
     }
-    rt__free(owned);
-    duk_pop_3(ctx);
+    fclose(f);
+    char *out = b.data ? nth_line(b.data, b.len, line) : NULL;
+    rt__buf_free(&b);
     return out;
 }
 
@@ -438,7 +455,11 @@ const char *rt__errors_record(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, i
         rt__buf_puts(&t, " ");
     }
     rt__inspect(ctx, idx, &t);
-    snprintf(rt->errmsg, sizeof rt->errmsg, "%s", t.data ? t.data : "");
+    if (!t.data)                           /* nothing could be allocated: say that much */
+        snprintf(rt->errmsg, sizeof rt->errmsg, "%s%s(the error could not be formatted: out "
+                 "of memory)", prefix ? prefix : "", prefix ? " " : "");
+    else
+        snprintf(rt->errmsg, sizeof rt->errmsg, "%s", t.data);
     if (er) {
         clear_last(er);
         er->have = 1;
@@ -452,7 +473,7 @@ const char *rt__errors_record(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, i
         er->e.line = (int)a.line;
         er->e.column = (int)a.column;
         er->e.promise = promise;
-        return er->text ? er->text : "";
+        return er->text && *er->text ? er->text : rt->errmsg;
     }
     rt__free(a.name);
     rt__free(a.message);

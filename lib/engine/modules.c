@@ -175,6 +175,11 @@ int rt__modules_init(rt_runtime *rt)
     return 0;
 }
 
+int rt__modules_have_loader(rt_runtime *rt)
+{
+    return rt->modules && rt->modules->have;
+}
+
 void rt__modules_free(rt_runtime *rt)
 {
     rt__free(rt->modules);

@@ -79,14 +79,26 @@ static void apply_config(rt_runtime *rt, const rt_config *user)
 
 /* ---- Duktape allocation hooks: charged to the runtime's owner (lib/net/alloc.c) ---- */
 
+/* The memory limit is enforced when a refusal can become a catchable error: while the
+   engine has a catcher (a protected call is running). Outside one - the runtime's own
+   bookkeeping between callbacks, the engine's report of an uncaught error - a refused
+   allocation would be fatal (and Duktape's uncaught-error path allocates again), so the
+   bytes are given; the next allocation inside JavaScript is refused. */
+static int enforce_limit(rt_runtime *rt)
+{
+    return rt->ctx && rt__dx_catching(rt->ctx);
+}
+
 static void *duk_alloc_cb(void *ud, duk_size_t n)
 {
-    return rt__mem_heap_alloc(((rt_runtime *)ud)->mem, n);
+    rt_runtime *rt = ud;
+    return rt__mem_heap_alloc(rt->mem, n, enforce_limit(rt));
 }
 
 static void *duk_realloc_cb(void *ud, void *p, duk_size_t n)
 {
-    return rt__mem_heap_realloc(((rt_runtime *)ud)->mem, p, n);
+    rt_runtime *rt = ud;
+    return rt__mem_heap_realloc(rt->mem, p, n, enforce_limit(rt));
 }
 
 static void duk_free_cb(void *ud, void *p)
@@ -487,24 +499,31 @@ struct eval_args {
     int flags;
 };
 
-/* [ source filename ] -> [ result ] */
+/* [ ] -> [ result ]: compile and run a->source (inside the protected call: pushing the
+   source allocates). A "#!" first line (rtjs scripts) is kept as an empty comment so line
+   numbers hold. RT_EVAL_RESULT compiles (indirect) eval code, whose call returns the
+   completion value; a global program's call returns undefined. */
 static duk_ret_t compile_and_run(duk_context *ctx, void *udata)
 {
-    (void)udata;
-    /* RT_EVAL_RESULT: compiled as (indirect) eval code, whose call returns the completion
-       value; a global program's call returns undefined */
-    duk_compile(ctx, udata ? DUK_COMPILE_EVAL : 0);
+    struct eval_args *a = udata;
+    const char *src = a->source;
+    size_t len = a->len;
+    if (len >= 2 && src[0] == '#' && src[1] == '!') {
+        duk_push_string(ctx, "//");
+        duk_push_lstring(ctx, src + 2, len - 2);
+        duk_concat(ctx, 2);
+    } else {
+        duk_push_lstring(ctx, src, len);
+    }
+    if (a->flags & RT_EVAL_MODULE) {
+        duk_size_t n;
+        const char *s = duk_get_lstring(ctx, -1, &n);
+        rt__modules_eval(ctx, a->name, s, n, 0);
+        return 1;
+    }
+    duk_push_string(ctx, a->name);
+    duk_compile(ctx, a->flags & RT_EVAL_RESULT ? DUK_COMPILE_EVAL : 0);
     duk_call(ctx, 0);
-    return 1;
-}
-
-/* [ source name ] -> [ exports ] */
-static duk_ret_t module_run(duk_context *ctx, void *udata)
-{
-    (void)udata;
-    duk_size_t n;
-    const char *src = duk_get_lstring(ctx, -2, &n);
-    rt__modules_eval(ctx, duk_get_string(ctx, -1), src, n, 0);
     return 1;
 }
 
@@ -530,25 +549,13 @@ static int eval_impl(rt_runtime *rt, void *arg)
         return rt__fail(rt, r, "the runtime is stopped (%s): rt_resume() clears it",
                         rt_err_name(r));
     }
-    const char *name = a->name ? a->name : "eval";
-    const char *src = a->source;
-    size_t len = a->len;
+    if (!a->name)
+        a->name = "eval";
     int uncaught0 = rt->uncaught;
-    /* A "#!" first line (rtjs scripts) is kept as an empty comment so line numbers hold. */
-    int shebang = len >= 2 && src[0] == '#' && src[1] == '!';
-    rt__errors_keep_source(rt, name, src, len);
-    if (shebang) {
-        duk_push_string(ctx, "//");
-        duk_push_lstring(ctx, src + 2, len - 2);
-        duk_concat(ctx, 2);
-    } else {
-        duk_push_lstring(ctx, src, len);
-    }
-    duk_push_string(ctx, name);
-    int module = a->flags & RT_EVAL_MODULE;
+    if (!(a->flags & RT_EVAL_MODULE))
+        rt__errors_keep_source(rt, a->name, a->source, a->len);   /* modules: modCompile */
     int rc = 0;
-    if (duk_safe_call(ctx, module ? module_run : compile_and_run, want ? (void *)1 : NULL, 2, 1) !=
-        DUK_EXEC_SUCCESS) {
+    if (duk_safe_call(ctx, compile_and_run, a, 0, 1) != DUK_EXEC_SUCCESS) {
         if ((rc = rt__interrupt_take(rt)) == 0) {
             rc = RT_EJS;
             if (want)                      /* the host gets the error itself */
@@ -633,7 +640,7 @@ static int module_impl(rt_runtime *rt, void *arg)
     int r = rt__interrupt_take(rt);
     if (r == 0 && rt->stop)
         r = rt->stop_code ? rt->stop_code : RT_EJS;
-    if (r == 0 && !rt->cfg.modules)
+    if (r == 0 && !rt__modules_have_loader(rt))
         r = rt__fail(rt, RT_EINVAL, "rt_eval_module: no module loader (rt_config.modules)");
     if (r < 0) {
         if (want)

@@ -142,10 +142,12 @@ void rt__mem_get(rt__mem *m, rt__mem_stats *out)
 }
 
 /* Charge n bytes against m's limit; 0, or -1 when the limit refuses them (nothing charged).
-   net: 1 for rt__malloc bytes (atomic), 0 for the heap's (loop thread). */
-static int charge(rt__mem *m, size_t n, int net)
+   kind: 1 for rt__malloc bytes (atomic), 0 for the heap's (loop thread), 2 for the heap's
+   past the limit (no catcher: see rt__mem_heap_alloc). */
+static int charge(rt__mem *m, size_t n, int kind)
 {
-    uint64_t total, lim = LOAD(m->limit);
+    int net = kind == 1;
+    uint64_t total, lim = kind == 2 ? 0 : LOAD(m->limit);
     if (net) {
         uint64_t nb = __atomic_add_fetch(&m->net_bytes, n, __ATOMIC_RELAXED);
         total = nb + LOAD(m->heap_bytes);
@@ -294,12 +296,12 @@ static size_t heap_size_of(rt__mem *m, void *p)
     return m->custom ? ((hdr *)p - 1)->size + HDR : malloc_usable_size(p);
 }
 
-void *rt__mem_heap_alloc(rt__mem *m, size_t n)
+void *rt__mem_heap_alloc(rt__mem *m, size_t n, int enforce)
 {
     if (!n)
         n = 1;
     if (m->custom) {
-        if (n > SIZE_MAX - HDR || charge(m, n + HDR, 0) < 0)
+        if (n > SIZE_MAX - HDR || charge(m, n + HDR, !enforce ? 2 : 0) < 0)
             return NULL;
         hdr *h = m->a.malloc(m->a.userdata, n + HDR);
         if (!h) {
@@ -314,7 +316,7 @@ void *rt__mem_heap_alloc(rt__mem *m, size_t n)
     }
     /* the C library's malloc: checked against the limit with the size asked for, charged
        with what it really gives (usable size) */
-    if (LOAD(m->limit) && charge(m, n, 0) < 0)
+    if (LOAD(m->limit) && charge(m, n, !enforce ? 2 : 0) < 0)
         return NULL;
     void *p = malloc(n);
     uint64_t hb = LOAD(m->heap_bytes) - (LOAD(m->limit) ? n : 0);
@@ -328,17 +330,17 @@ void *rt__mem_heap_alloc(rt__mem *m, size_t n)
     return p;
 }
 
-void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n)
+void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n, int enforce)
 {
     if (!p)
-        return rt__mem_heap_alloc(m, n);
+        return rt__mem_heap_alloc(m, n, enforce);
     if (!n)
         n = 1;
     size_t old = heap_size_of(m, p);
     if (m->custom) {
         if (n > SIZE_MAX - HDR)
             return NULL;
-        if (n + HDR > old && charge(m, n + HDR - old, 0) < 0)
+        if (n + HDR > old && charge(m, n + HDR - old, !enforce ? 2 : 0) < 0)
             return NULL;
         hdr *q = m->a.realloc(m->a.userdata, (hdr *)p - 1, n + HDR);
         if (!q) {
@@ -353,7 +355,7 @@ void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n)
         return q + 1;
     }
     int checked = LOAD(m->limit) && n > old;
-    if (checked && charge(m, n - old, 0) < 0)
+    if (checked && charge(m, n - old, !enforce ? 2 : 0) < 0)
         return NULL;
     void *q = realloc(p, n);
     uint64_t hb = LOAD(m->heap_bytes) - (checked ? n - old : 0);

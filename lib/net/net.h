@@ -46,9 +46,11 @@ typedef struct rt__mem_stats {
     uint64_t peak, denied, limit;
 } rt__mem_stats;
 void rt__mem_get(rt__mem *m, rt__mem_stats *out);
-/* The Duktape heap's allocation functions (loop thread only). */
-void *rt__mem_heap_alloc(rt__mem *m, size_t n);
-void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n);
+/* The Duktape heap's allocation functions (loop thread only). enforce 0: the limit is not
+   applied (the engine has no catcher for the error a refusal would raise: it would be
+   fatal, so the bytes are given and counted). */
+void *rt__mem_heap_alloc(rt__mem *m, size_t n, int enforce);
+void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n, int enforce);
 void rt__mem_heap_free(rt__mem *m, void *p);
 
 /* ---- growable byte buffer (lib/net/buf.c). The struct's owner owns data. ---- */
