@@ -39,6 +39,44 @@ for t in embed host_async interrupt memory modules errors; do
 done
 build clash_test "$PKG" "$dir/clash_test.c" -luv -lz -lbearssl -ldl
 "$bin/clash_test" || fail=1
+
+# docs/embedding.md: each ```c block that opens with /* example: NAME */ is compiled and run,
+# and its output compared with the "$ ./NAME" block that follows
+rm -f "$bin"/doc-*
+awk -v dir="$bin" '
+    state == 0 && /^```/ { lang = substr($0, 4); state = 1; first = 1; out = ""; next }
+    state == 1 && /^```$/ { state = 0; if (out) close(out); out = ""; next }
+    state == 1 {
+        if (first) {
+            first = 0
+            if (lang == "c" && $0 ~ /^\/\* example: [a-z0-9_]+ \*\/$/) {
+                name = $0; sub(/^\/\* example: /, "", name); sub(/ \*\/$/, "", name)
+                out = dir "/doc-" name ".c"
+            } else if (lang == "" && $0 ~ /^\$ \.\/[a-z0-9_]+$/) {
+                out = dir "/doc-" substr($0, 5) ".expected"
+                printf "" > out
+                next
+            }
+        }
+        if (out) print > out
+    }' docs/embedding.md
+ndoc=0
+for src in "$bin"/doc-*.c; do
+    name=$(basename "$src" .c)
+    ndoc=$((ndoc + 1))
+    if [ ! -f "$bin/$name.expected" ]; then
+        echo "FAIL   docs/embedding.md: example ${name#doc-} has no \$ ./${name#doc-} block"; fail=1; continue
+    fi
+    build "$name" "$PKG" "$src"
+    if "$bin/$name" > "$bin/$name.out" 2>"$bin/$name.err" && cmp -s "$bin/$name.out" "$bin/$name.expected"; then
+        echo "ok     docs/embedding.md: ${name#doc-}"
+    else
+        echo "FAIL   docs/embedding.md: ${name#doc-}"; diff "$bin/$name.expected" "$bin/$name.out" | head; head -5 "$bin/$name.err"
+        fail=1
+    fi
+done
+[ "$ndoc" -ge 9 ] || { echo "FAIL   docs/embedding.md: only $ndoc examples found"; fail=1; }
+
 if [ -n "$UVEXT" ]; then
     build hostloop_test "$UVEXT" "$dir/hostloop_test.c"
     "$bin/hostloop_test" || fail=1
