@@ -289,7 +289,8 @@ BINDIR      = $(DESTDIR)$(PREFIX)/bin
 # $(call pc,NAME,ARCHIVE BASENAME,LIBS,REQUIRES.PRIVATE) > file
 pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@NAME@|$(1)|' \
        -e 's|@ARCHIVE@|$(2)|' -e 's|@LIBS@|$(strip $(SANFLAGS) $(3) $(LDLIBS))|' \
-       -e 's|@REQUIRES@|$(4)|' -e 's|@BACKEND@|$(BACKEND)|' tools/runtime.pc.in
+       -e 's|@REQUIRES@|$(4)|' -e 's|@BACKEND@|$(BACKEND)|' -e '/^Requires.private: *$$/d' \
+       tools/runtime.pc.in
 
 install: all $(if $(UVEXT_PKG),$(B)/libruntime-uvext.a,)
 	install -d $(LIBDIR) $(PCDIR) $(INCDIR)/runtime $(BINDIR)

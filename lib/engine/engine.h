@@ -52,6 +52,7 @@ struct rt_runtime {
     int host_loop;
     /* ---- the embedding API (additions) ---- */
     rt__mem *mem;                          /* owner of every byte (lib/net/alloc.c) */
+    int mem_limited;                       /* mem has a limit (the heap hooks' fast path) */
     struct rt__host *host;                 /* lib/engine/host.c: posts, refs, promises, work */
     int interrupt_req;                     /* atomic: rt_interrupt() (any thread, signals) */
     uint64_t deadline;                     /* atomic: rt__now_ms() value; 0: none */

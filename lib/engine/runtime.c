@@ -86,7 +86,7 @@ static void apply_config(rt_runtime *rt, const rt_config *user)
    bytes are given; the next allocation inside JavaScript is refused. */
 static int enforce_limit(rt_runtime *rt)
 {
-    return rt->ctx && rt__dx_catching(rt->ctx);
+    return rt->mem_limited && rt->ctx && rt__dx_catching(rt->ctx);
 }
 
 static void *duk_alloc_cb(void *ud, duk_size_t n)
@@ -409,6 +409,7 @@ int rt_create(const rt_config *cfg, rt_runtime **out, char *errbuf, size_t errle
         return RT_ENOMEM;
     }
     rt->mem = mem;
+    rt->mem_limited = limit != 0;
     apply_config(rt, cfg);
     struct create_args ca = {cfg};
     r = rt__api(rt, create_impl, &ca);
@@ -803,8 +804,10 @@ int rt_get_stats(rt_runtime *rt, rt_stats *out)
 
 void rt_set_memory_limit(rt_runtime *rt, uint64_t bytes)
 {
-    if (rt)
-        rt__mem_set_limit(rt->mem, bytes);
+    if (!rt)
+        return;
+    rt__mem_set_limit(rt->mem, bytes);
+    rt->mem_limited = bytes != 0;
 }
 
 const char *rt_version(void)

@@ -300,6 +300,15 @@ void *rt__mem_heap_alloc(rt__mem *m, size_t n, int enforce)
 {
     if (!n)
         n = 1;
+    if (!m->custom && !enforce) {          /* the common case: malloc, no limit to check */
+        void *p = malloc(n);
+        if (!p)
+            return NULL;
+        heap_set(m, LOAD(m->heap_bytes) + malloc_usable_size(p));
+        STORE(m->heap_allocs, LOAD(m->heap_allocs) + 1);
+        STORE(m->heap_total, LOAD(m->heap_total) + 1);
+        return p;
+    }
     if (m->custom) {
         if (n > SIZE_MAX - HDR || charge(m, n + HDR, !enforce ? 2 : 0) < 0)
             return NULL;
@@ -314,12 +323,12 @@ void *rt__mem_heap_alloc(rt__mem *m, size_t n, int enforce)
         STORE(m->heap_total, LOAD(m->heap_total) + 1);
         return h + 1;
     }
-    /* the C library's malloc: checked against the limit with the size asked for, charged
-       with what it really gives (usable size) */
-    if (LOAD(m->limit) && charge(m, n, !enforce ? 2 : 0) < 0)
+    /* the C library's malloc under a limit: checked with the size asked for, charged with
+       what it really gives (usable size) */
+    if (charge(m, n, 0) < 0)
         return NULL;
     void *p = malloc(n);
-    uint64_t hb = LOAD(m->heap_bytes) - (LOAD(m->limit) ? n : 0);
+    uint64_t hb = LOAD(m->heap_bytes) - n;
     if (!p) {
         STORE(m->heap_bytes, hb);
         return NULL;
@@ -354,8 +363,8 @@ void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n, int enforce)
         STORE(m->heap_total, LOAD(m->heap_total) + 1);
         return q + 1;
     }
-    int checked = LOAD(m->limit) && n > old;
-    if (checked && charge(m, n - old, !enforce ? 2 : 0) < 0)
+    int checked = enforce && n > old;
+    if (checked && charge(m, n - old, 0) < 0)
         return NULL;
     void *q = realloc(p, n);
     uint64_t hb = LOAD(m->heap_bytes) - (checked ? n - old : 0);
