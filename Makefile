@@ -116,9 +116,14 @@ $(DUKGEN)/duktape.h: $(DUK_DIR)/duktape.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c
+# duktape.c gains column numbers in its pc-to-line table (tools/duk-columns.awk: four
+# anchored insertions, counted here so a Duktape that moved them fails loudly).
+$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c tools/duk-columns.awk
 	@mkdir -p $(dir $@)
-	cp $< $@
+	awk -f tools/duk-columns.awk $< > $@.tmp
+	@n=$$(grep -c 'libruntime' $@.tmp); [ "$$n" = 5 ] || { \
+	  echo "tools/duk-columns.awk: $$n of 5 insertions made in $<"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 DUK_HDRS    := $(DUKGEN)/duk_config.h $(DUKGEN)/duktape.h
 

@@ -148,8 +148,9 @@ typedef struct rt_error {
     const char *message;                   /* the message, or the thrown value as a string */
     const char *file;                      /* where it was thrown (innermost script frame) */
     int line;                              /* 1-based; 0 if unknown */
-    int column;                            /* 1-based; 0 if unknown (Duktape knows columns
-                                              of syntax errors only) */
+    int column;                            /* 1-based; 0 if unknown (code the runtime
+                                              compiled records columns: for a call, the
+                                              column of its closing parenthesis) */
     const char *stack;                     /* "TypeError: msg\n    at f (file:line)..." with
                                               no engine-internal frames */
     const char *source_line;               /* that line of the source, if the runtime has it */

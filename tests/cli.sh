@@ -71,9 +71,15 @@ else
 fi
 check "syntax: -e column"   1 ""             "[eval]:1:5"         -- "$RTJS" -e 'var = 1;'
 printf 'function f() {\n  null.x;\n}\nf();\n' > "$tmp/rt.js"
-check "runtime: file:line"  1 ""             "rt.js:2"            -- "$RTJS" "$tmp/rt.js"
+check "runtime: file:line:col" 1 ""          "rt.js:2:8"          -- "$RTJS" "$tmp/rt.js"
 check "runtime: source"     1 ""             "  null.x;"          -- "$RTJS" "$tmp/rt.js"
-check "runtime: stack"      1 ""             "    at f ($tmp/rt.js:2)" -- "$RTJS" "$tmp/rt.js"
+check "runtime: stack"      1 ""             "    at f ($tmp/rt.js:2:8)" -- "$RTJS" "$tmp/rt.js"
+"$RTJS" "$tmp/rt.js" 2>"$tmp/rt.err"
+if grep -qx '       ^' "$tmp/rt.err"; then
+    pass=$((pass + 1)); echo "ok     cli: runtime: caret under column 8"
+else
+    fail=$((fail + 1)); echo "FAIL   cli: runtime: caret under column 8"; sed 's/^/  err: /' "$tmp/rt.err"
+fi
 "$RTJS" "$tmp/rt.js" 2>"$tmp/rt.err"
 if grep -q 'duk_\|\.c:[0-9]\|preventsyield' "$tmp/rt.err"; then
     fail=$((fail + 1)); echo "FAIL   cli: no engine-internal frames"; sed 's/^/  err: /' "$tmp/rt.err"

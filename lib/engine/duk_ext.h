@@ -108,9 +108,13 @@ void *rt__dx_heap_udata(duk_context *ctx);
 int rt__dx_catching(duk_context *ctx);
 /* Inside Duktape.errCreate: the column (1-based, code points) of the compiler's current
    token for an error made while compiling, 0 when not compiling (public API: a compile
-   error carries its line only). The first `skip` bytes of the input are not counted (a
-   wrapper the source was put in, on the same line). */
-long rt__dx_compile_column(duk_context *ctx, size_t skip);
+   error carries its line only). */
+long rt__dx_compile_column(duk_context *ctx);
+/* While compiling on this thread, the first skip bytes of the source are a wrapper before
+   line 1's text (a module's function head): columns on line 1 start after it. */
+void rt__dx_set_compile_skip(duk_size_t skip);
+/* 0: compile without columns (tools/js2c: the core's own bytecode). */
+extern int rt__dx_record_columns;
 /* One frame of an error's traceback. Strings are valid during the callback only. */
 enum { RT__DX_FRAME_JS = 1, RT__DX_FRAME_NATIVE = 2, RT__DX_FRAME_COMPILE = 3 };
 typedef struct rt__dx_frame {
@@ -118,12 +122,13 @@ typedef struct rt__dx_frame {
     const char *name;                      /* function name, "" if anonymous */
     const char *file;                      /* "" if unknown */
     long line;                             /* 0 if unknown */
-    long column;                           /* compile frames only; 0 otherwise */
+    long column;                           /* 0 if unknown (code compiled without columns) */
 } rt__dx_frame;
 /* Walk the traceback of the error at idx, innermost first: the compile position (when
-   `compiled`, the column errCreate recorded, is > 0), then the functions; the engine's C
-   source positions (duk_js_compiler.c:5194) are skipped. Returns the frames seen (public
-   API: _Tracedata is internal and only Duktape's `stack` getter formats it). */
+   `compiled`, the column errCreate recorded, is > 0), then the functions with their line
+   and column (tools/duk-columns.awk); the engine's C source positions
+   (duk_js_compiler.c:5194) are skipped. Returns the frames seen (public API: _Tracedata is
+   internal and only Duktape's `stack` getter formats it). */
 int rt__dx_error_frames(duk_context *ctx, duk_idx_t idx, int compiled,
                         void (*cb)(void *ud, const rt__dx_frame *f), void *ud);
 

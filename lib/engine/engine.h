@@ -64,8 +64,6 @@ struct rt_runtime {
     struct rt__errors *errors;             /* lib/engine/errors.c: last error, kept sources */
     struct rt__modules *modules;           /* lib/engine/modules.c */
     int awaiting;                          /* rt_eval(RT_EVAL_AWAIT) is running the loop */
-    size_t compile_skip;                   /* bytes before line 1's text in the source being
-                                              compiled (a module's wrapper): columns */
 };
 
 

@@ -151,7 +151,7 @@ static duk_ret_t err_create_safe(duk_context *ctx, void *udata)
 {
     rt_runtime *rt = udata;
     /* [ err ] */
-    long col = rt__dx_compile_column(ctx, rt ? rt->compile_skip : 0);
+    long col = rt__dx_compile_column(ctx);
     if (col > 0) {
         duk_push_number(ctx, (double)col);
         duk_put_prop_string(ctx, 0, COL_KEY);

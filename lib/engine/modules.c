@@ -125,10 +125,9 @@ static duk_ret_t js_compile(duk_context *ctx)
     duk_concat(ctx, 4);
     duk_dup(ctx, 1);
     /* columns of line 1 are counted after the wrapper's head (errors.c, errCreate) */
-    size_t prev = rt->compile_skip;
-    rt->compile_skip = sizeof WRAP_HEAD - 1;
+    rt__dx_set_compile_skip(sizeof WRAP_HEAD - 1);
     int rc = duk_pcompile(ctx, DUK_COMPILE_FUNCTION);
-    rt->compile_skip = prev;
+    rt__dx_set_compile_skip(0);
     if (rc != 0)
         return duk_throw(ctx);
     return 1;

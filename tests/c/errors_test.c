@@ -75,17 +75,17 @@ int main(void)
     CHECK_STR(e.name, "TypeError");
     CHECK(strstr(e.message, "'x'") != NULL);
     CHECK_STR(e.file, "err.js");
-    CHECK(e.line == 2);
+    CHECK(e.line == 2 && e.column == 8);   /* at the property name, as node */
     CHECK_STR(e.source_line, "  null.x;");
     CHECK(strstr(e.stack, "TypeError: ") == e.stack);
-    CHECK(strstr(e.stack, "\n    at f (err.js:2)\n    at err.js:4") != NULL);
+    CHECK(strstr(e.stack, "\n    at f (err.js:2:8)\n    at err.js:4:3") != NULL);
     CHECK(strstr(e.stack, ".c:") == NULL && strstr(e.stack, "duk_") == NULL);
-    CHECK(strstr(e.text, "err.js:2\n  null.x;\n") == e.text);
+    CHECK(strstr(e.text, "err.js:2:8\n  null.x;\n       ^\n") == e.text);
     CHECK(strstr(reports, "Uncaught TypeError") != NULL);
     /* scripts see the same stack */
     reports[0] = '\0';
     CHECK(rt_eval_string(rt, "try { null.y } catch (err) { console.log(err.stack) }", "s.js") == 0);
-    CHECK_STR(out, "1:TypeError: cannot read property 'y' of null\n    at s.js:1;");
+    CHECK_STR(out, "1:TypeError: cannot read property 'y' of null\n    at s.js:1:12;");
     out[0] = '\0';
 
     /* a syntax error: the column too, and a caret under it in the report */

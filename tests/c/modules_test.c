@@ -46,6 +46,7 @@ static const struct {
     {"/app/bad.js", "var x = ;\n"},
     {"/app/bad2.js", "// line 1\nvar ok = 1;\n  var = 1;\n"},
     {"/app/badjson.json", "{\"a\": }"},
+    {"/app/rterr.js", "var q = null; q.x;\n"},
     {"/app/node_modules/pkg/index.js", "module.exports = 'pkg from ' + __dirname;\n"},
 };
 
@@ -239,6 +240,12 @@ int main(void)
     CHECK_STR(e.file, "/app/bad2.js");
     CHECK(e.line == 3 && e.column == 7);
     CHECK_STR(e.source_line, "  var = 1;");
+
+    /* a runtime error in a module: its own line and column too */
+    CHECK(rt_eval_string(rt, "require('./rterr')", "/app/s.js") == RT_EJS);
+    CHECK(rt_last_error(rt, &e) == 0);
+    CHECK_STR(e.file, "/app/rterr.js");
+    CHECK(e.line == 1 && e.column == 17);
 
     /* a module from a string: its exports are the result */
     CHECK(rt_eval(rt, "exports.v = require('./lib/util').twice(4); exports.t = typeof module;",
