@@ -262,7 +262,11 @@ enum {
                                               under name): the result is module.exports */
     RT_EVAL_RESULT = 2,                    /* push the result on the Duktape stack (the
                                               completion value, or exports): [ ... result ];
-                                              on failure the thrown value is pushed instead */
+                                              on failure the thrown value is pushed instead
+                                              (recorded for rt_last_error, not reported). A
+                                              global script then runs as indirect eval code:
+                                              the same, except that its top-level var and
+                                              function bindings are deletable */
     RT_EVAL_AWAIT = 4                      /* if the result is a promise (or thenable), run the
                                               loop until it settles: the result is its value;
                                               a rejection is RT_EJS with the reason (not
