@@ -23,15 +23,19 @@ void rt__dx_set_compile_skip(duk_size_t skip)
     dx_skip = skip;
 }
 
-static int dx_is_eol(const duk_uint8_t *in, duk_size_t i)
+/* 1 if byte i ends a line: LF, CR, or the last byte of U+2028 / U+2029 (E2 80 A8/A9) */
+static inline int dx_is_eol(const duk_uint8_t *in, duk_size_t i)
 {
-    /* LF, CR; U+2028 / U+2029 end at their last byte (E2 80 A8/A9) */
-    return in[i] == '\n' || in[i] == '\r' ||
-           (i >= 2 && in[i - 2] == 0xe2 && in[i - 1] == 0x80 && (in[i] == 0xa8 || in[i] == 0xa9));
+    duk_uint8_t c = in[i];
+    if (c < 0x80)
+        return c == '\n' || c == '\r';
+    return (c == 0xa8 || c == 0xa9) && i >= 2 && in[i - 1] == 0x80 && in[i - 2] == 0xe2;
 }
 
 /* The column (1-based, code points) of byte offset off of in. A per-thread cache makes the
-   compiler's mostly forward walk linear: from the last answer, forward to off. */
+   compiler's walk linear: from the last answer forward to off, or back to it (the compiler
+   alternates between two neighbouring tokens); a full scan back to the line's start only
+   when neither applies - never per token on a long (minified) line. */
 static __thread struct {
     const duk_uint8_t *in;
     duk_size_t off, start;                 /* the last offset asked, its line's start */
@@ -42,9 +46,26 @@ static duk_uint32_t dx_column_at(const duk_uint8_t *in, duk_size_t len, duk_size
 {
     if (off > len)
         off = len;
-    duk_size_t start;
-    duk_uint32_t col;
-    if (dx_cc.in == in && dx_cc.off <= off) {
+    duk_size_t start = 0;
+    duk_uint32_t col = 0;
+    int found = 0;
+    if (dx_cc.in == in && off < dx_cc.off) {
+        /* a step back (the compiler alternates between the previous and the current
+           token): count the code points in between, unless a line ends there */
+        duk_uint32_t back = 0;
+        duk_size_t i;
+        for (i = off; i < dx_cc.off && !dx_is_eol(in, i); i++)
+            if ((in[i] & 0xc0) != 0x80)
+                back++;
+        if (i == dx_cc.off && back < dx_cc.col) {
+            start = dx_cc.start;
+            col = dx_cc.col - back;
+            found = 1;
+        }
+    }
+    if (found) {
+        /* done */
+    } else if (dx_cc.in == in && dx_cc.off <= off) {
         start = dx_cc.start;
         col = dx_cc.col;
         for (duk_size_t i = dx_cc.off; i < off; i++) {
