@@ -5,7 +5,8 @@
 #   make test                 deps, then every test on every backend
 #   make test-repeat N=10     `make test` N times, stopping at the first failure (BUSY=1: a
 #                             CPU hog on every core meanwhile)
-#   make demo | bench | bench-quick | fuzz | install PREFIX=... | check-symbols | clean
+#   make demo | bench | bench-quick | fuzz | install PREFIX=... | uninstall PREFIX=...
+#   make check-symbols | clean
 #
 # Knobs: SANITIZE=address,undefined | thread   (own build directory)
 #        UV_EXTERNAL=1   leave libuv's objects out of the archive (hosts with their own libuv)
@@ -42,7 +43,9 @@ UNISTRING_A ?= $(LIBDIR_SYS)/libunistring.a
 CA_BUNDLE   ?= /etc/ssl/certs/ca-certificates.crt
 
 comma       := ,
-SANSUFFIX   := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)$(if $(filter 1,$(UV_EXTERNAL)),-uvext,)
+SANPART     := $(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
+UVPART      := $(if $(filter 1,$(UV_EXTERNAL)),-uvext,)
+SANSUFFIX   := $(SANPART)$(UVPART)
 B           := build/$(BACKEND)$(SANSUFFIX)
 DUKGEN      := $(B)/gen/duk
 
@@ -57,7 +60,7 @@ LDLIBS      := -lpthread -lm -ldl
 LDFLAGS     := $(SANFLAGS)
 
 NET_SRC     := $(wildcard lib/net/*.c)
-ENGINE_SRC  := $(filter-out lib/engine/duk_ext.c,$(wildcard lib/engine/*.c))
+ENGINE_SRC  := $(filter-out lib/engine/duk_ext.c lib/engine/duk_ext_errors.c,$(wildcard lib/engine/*.c))
 CORE_SRC    := $(NET_SRC) $(ENGINE_SRC)
 BACKEND_SRC := $(wildcard backends/$(BACKEND)/*.c)
 JS_SRC      := $(sort $(wildcard lib/engine/js/*.js))
@@ -70,15 +73,26 @@ IDNA_LIBS   := $(IDN2_A) $(UNISTRING_A)
 STATIC_LIBS := $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS) $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),$(LIBUV_A),)
 EXTRA_LIBS  := $(if $(and $(filter libuv,$(BACKEND)),$(filter 1,$(UV_EXTERNAL))),-luv,)
 
+# Two archives of the same objects. $(LIB), what is installed and what programs link: one
+# relocatable object in which every global symbol but the API (rt_, RT_, duk_) is made
+# local - our rt__ internals and the bundled BearSSL, zlib, brotli, zstd, idn2, unistring and
+# libuv - so a host linking its own copies of those libraries gets its own, with no clash.
+# $(LIBINT), for the unit tests (they call rt__ internals): the objects as they are.
 LIB         := $(B)/libruntime.a
+LIBINT      := $(B)/obj/libruntime-internal.a
 RTJS        := $(B)/rtjs
+# What `make install` names them (backends and variants install side by side).
+PKG         := runtime-$(BACKEND)$(SANPART)$(UVPART)
+UVEXT_PKG   := $(if $(and $(filter libuv,$(BACKEND)),$(filter-out 1,$(UV_EXTERNAL))),runtime-libuv$(SANPART)-uvext,)
+DEFAULT_PKG := $(filter runtime-libuv,$(PKG))
+VERSION     := $(shell sed -n 's/.*RT_VERSION_STRING "\(.*\)"/\1/p' include/runtime.h)
 
 UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tests/unit/test-$(o).c),\
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
 .PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
-        fuzz install clean check-symbols
+        fuzz install uninstall clean check-symbols
 
 all: $(LIB) $(RTJS)
 lib: $(LIB)
@@ -107,13 +121,18 @@ $(DUKGEN)/duktape.h: $(DUK_DIR)/duktape.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c
+# duktape.c gains column numbers in its pc-to-line table (tools/duk-columns.awk: four
+# anchored insertions, counted here so a Duktape that moved them fails loudly).
+$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c tools/duk-columns.awk
 	@mkdir -p $(dir $@)
-	cp $< $@
+	awk -f tools/duk-columns.awk $< > $@.tmp
+	@n=$$(grep -c 'libruntime' $@.tmp); [ "$$n" = 5 ] || { \
+	  echo "tools/duk-columns.awk: $$n of 5 insertions made in $<"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 DUK_HDRS    := $(DUKGEN)/duk_config.h $(DUKGEN)/duktape.h
 
-$(DUK_OBJ): lib/engine/duk_ext.c $(DUKGEN)/duktape.c $(DUK_HDRS)
+$(DUK_OBJ): lib/engine/duk_ext.c lib/engine/duk_ext_errors.c $(DUKGEN)/duktape.c $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_DUK) -I$(DUKGEN) -Ilib/engine -c $< -o $@
 
@@ -140,8 +159,10 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c | $(DUK_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -Wno-overlength-strings -c $< -o $@
 
-# ---- the archive: core + backend + Duktape + the objects of the static libraries -------
-$(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
+# ---- the archives: core + backend + Duktape + the objects of the static libraries -------
+ALL_OBJ     := $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
+
+$(LIBINT): $(ALL_OBJ)
 	@rm -f $@
 	@{ echo "CREATE $@"; \
 	   for o in $^; do echo "ADDMOD $$o"; done; \
@@ -149,6 +170,12 @@ $(LIB): $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
 	   echo "SAVE"; echo "END"; } | ar -M
 	ar d $@ ssl_io.o  # the connections drive the engine themselves: no br_sslio
 	ranlib $@
+
+# ld -r pulls in the members of the libraries our objects use (as a final link would),
+# objcopy keeps only the API global (tools/localize.sh).
+$(LIB): $(ALL_OBJ) tools/localize.sh
+	@echo "tools/localize.sh $@ (objects) $(notdir $(STATIC_LIBS))"
+	@tools/localize.sh $@ "$(ALL_OBJ)" "$(STATIC_LIBS)"
 
 $(RTJS): $(B)/obj/cli/rtjs.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDLIBS)
@@ -163,27 +190,18 @@ $(B)/gen/test-list.h: $(UNIT_SRC)
 	@sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/TEST_ENTRY(\1)/p' $(UNIT_SRC) > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(UNIT_BIN): tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(B)/gen/test-list.h $(LIB)
+$(UNIT_BIN): tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(B)/gen/test-list.h $(LIBINT)
 	$(CC) $(CPPFLAGS) -I$(B)/gen -Itests/unit -Itests/c $(CFLAGS_RT) -Wno-missing-field-initializers \
-	  -o $@ tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(BROTLIENC_A) $(LIB) $(EXTRA_LIBS) \
+	  -o $@ tests/unit/runner.c $(UNIT_SRC) tests/c/fake_backend.c $(BROTLIENC_A) $(LIBINT) $(EXTRA_LIBS) \
 	  $(LDFLAGS) $(LDLIBS)
 
 $(B)/embed-example: examples/embed.c $(LIB)
 	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(B)/embed-test: tests/c/embed_test.c $(LIB)
-	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
-
-$(B)/hostloop-test: tests/c/hostloop_test.c $(B)/libruntime-uvext.a
-	$(CC) -Iinclude -I$(DUKGEN) -std=gnu11 $(WARN) $(SANFLAGS) -o $@ $< $(B)/libruntime-uvext.a -luv $(LDFLAGS) $(LDLIBS)
-
-# The host-loop test links its own (shared) libuv: build the archive without libuv's objects.
-$(B)/libruntime-uvext.a: $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ) $(DUK_OBJ)
-	@rm -f $@
-	@{ echo "CREATE $@"; for o in $^; do echo "ADDMOD $$o"; done; \
-	   for a in $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS); do echo "ADDLIB $$a"; done; \
-	   echo "SAVE"; echo "END"; } | ar -M
-	ranlib $@
+# The host-loop test links its own (shared) libuv: the archive without libuv's objects.
+$(B)/libruntime-uvext.a: $(ALL_OBJ) tools/localize.sh
+	@echo "tools/localize.sh $@ (objects) $(notdir $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS))"
+	@tools/localize.sh $@ "$(ALL_OBJ)" "$(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS)"
 
 check-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -192,8 +210,18 @@ check-js: $(RTJS)
 	tests/cli.sh $(B)
 	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
-check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),$(B)/hostloop-test,)
-	tests/c/run-embed.sh $(B)
+# The embedding tests build hosts the way an embedder does: `make install` into a clean
+# prefix under build/, then `cc host.c $(pkg-config --cflags --libs runtime-...)`; they
+# check the installed archive's symbols, link a host with the system's own libuv, zlib and
+# BearSSL beside it, and end with `make uninstall` leaving the prefix empty.
+TESTPREFIX  := $(abspath $(B))/prefix
+check-embed: all $(if $(UVEXT_PKG),$(B)/libruntime-uvext.a,)
+	@rm -rf $(TESTPREFIX)
+	@$(MAKE) --no-print-directory install PREFIX=$(TESTPREFIX) >/dev/null
+	CC="$(CC)" SANFLAGS="$(SANFLAGS)" WARN="$(WARN)" tests/c/run-embed.sh $(B) $(TESTPREFIX) $(PKG) $(UVEXT_PKG)
+	@$(MAKE) --no-print-directory uninstall PREFIX=$(TESTPREFIX) >/dev/null
+	@left=$$(find $(TESTPREFIX) -type f -o -type l); if [ -n "$$left" ]; then \
+	  echo "FAIL make uninstall left: $$left"; exit 1; else echo "ok     make uninstall leaves nothing"; fi
 
 check: all check-unit check-embed check-js
 
@@ -264,20 +292,58 @@ fuzz:
 	@tools/deps.sh clang libclang-rt-dev
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-# ---- install, symbols, clean ----------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libruntime.a
-	install -m 644 include/runtime.h include/runtime_backend.h \
-	  $(DUKGEN)/duktape.h $(DUKGEN)/duk_config.h \
-	  $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(RTJS) $(DESTDIR)$(PREFIX)/bin/rtjs
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*RT_VERSION_STRING "\(.*\)"/\1/p' include/runtime.h)|' \
-	  -e 's|@LIBS@|$(EXTRA_LIBS) $(LDLIBS)|' tools/runtime.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/runtime.pc
+# ---- install, uninstall, symbols, clean ----------------------------------------------
+# Installed (PREFIX/...): lib/lib$(PKG).a and lib/pkgconfig/$(PKG).pc for this build (and, for
+# the libuv build, runtime-libuv-uvext: the same without libuv's objects, for hosts with
+# their own libuv); include/runtime.h, include/runtime_backend.h, and Duktape's headers as
+# this build made them in include/runtime/ (duktape.h, duk_config.h: in a directory of their
+# own, so a system duktape.h is left alone); bin/rtjs-$(BACKEND). The default build
+# (BACKEND=libuv) also installs runtime.pc and bin/rtjs. `pkg-config --variable=backend`.
+INCDIR      = $(DESTDIR)$(PREFIX)/include
+LIBDIR      = $(DESTDIR)$(PREFIX)/lib
+PCDIR       = $(LIBDIR)/pkgconfig
+BINDIR      = $(DESTDIR)$(PREFIX)/bin
+# $(call pc,NAME,ARCHIVE BASENAME,LIBS,REQUIRES.PRIVATE) > file
+pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@NAME@|$(1)|' \
+       -e 's|@ARCHIVE@|$(2)|' -e 's|@LIBS@|$(strip $(SANFLAGS) $(3) $(LDLIBS))|' \
+       -e 's|@REQUIRES@|$(4)|' -e 's|@BACKEND@|$(BACKEND)|' -e '/^Requires.private: *$$/d' \
+       tools/runtime.pc.in
 
+install: all $(if $(UVEXT_PKG),$(B)/libruntime-uvext.a,)
+	install -d $(LIBDIR) $(PCDIR) $(INCDIR)/runtime $(BINDIR)
+	install -m 644 $(LIB) $(LIBDIR)/lib$(PKG).a
+	$(call pc,$(PKG),lib$(PKG).a,$(EXTRA_LIBS),$(if $(EXTRA_LIBS),libuv,)) > $(PCDIR)/$(PKG).pc
+ifneq ($(UVEXT_PKG),)
+	install -m 644 $(B)/libruntime-uvext.a $(LIBDIR)/lib$(UVEXT_PKG).a
+	$(call pc,$(UVEXT_PKG),lib$(UVEXT_PKG).a,-luv,libuv) > $(PCDIR)/$(UVEXT_PKG).pc
+endif
+ifneq ($(DEFAULT_PKG),)
+	$(call pc,runtime,lib$(PKG).a,$(EXTRA_LIBS),) > $(PCDIR)/runtime.pc
+	ln -sf rtjs-$(BACKEND) $(BINDIR)/rtjs
+endif
+	install -m 644 include/runtime.h include/runtime_backend.h $(INCDIR)/
+	install -m 644 $(DUKGEN)/duktape.h $(DUKGEN)/duk_config.h $(INCDIR)/runtime/
+	install -m 755 $(RTJS) $(BINDIR)/rtjs-$(BACKEND)$(SANPART)$(UVPART)
+
+# Removes what `make install` with the same settings put there; the shared headers go with
+# the last runtime-*.pc.
+uninstall:
+	rm -f $(LIBDIR)/lib$(PKG).a $(PCDIR)/$(PKG).pc $(BINDIR)/rtjs-$(BACKEND)$(SANPART)$(UVPART)
+ifneq ($(UVEXT_PKG),)
+	rm -f $(LIBDIR)/lib$(UVEXT_PKG).a $(PCDIR)/$(UVEXT_PKG).pc
+endif
+ifneq ($(DEFAULT_PKG),)
+	rm -f $(PCDIR)/runtime.pc $(BINDIR)/rtjs
+endif
+	@if ! ls $(PCDIR)/runtime-*.pc >/dev/null 2>&1; then \
+	  echo "rm -f $(INCDIR)/runtime.h $(INCDIR)/runtime_backend.h $(INCDIR)/runtime/duk*.h"; \
+	  rm -f $(INCDIR)/runtime.h $(INCDIR)/runtime_backend.h $(INCDIR)/runtime/duktape.h \
+	    $(INCDIR)/runtime/duk_config.h; rmdir $(INCDIR)/runtime 2>/dev/null || true; fi
+
+# The archive that is installed exports the API only; an installed one is checked too.
 check-symbols: $(LIB)
-	tools/check-symbols.sh $(LIB) $(CORE_OBJ) $(BACKEND_OBJ) $(GEN_OBJ)
+	tools/check-symbols.sh $(LIB)
+	@if [ -f $(LIBDIR)/lib$(PKG).a ]; then tools/check-symbols.sh $(LIBDIR)/lib$(PKG).a; fi
 	tools/check-layering.sh $(CC) $(CPPFLAGS) -Itests/c
 
 clean:

@@ -28,11 +28,11 @@
 
 /* Embedding. */
 
-/* Execution time-out: the bytecode executor counts down and, every 256k instructions, asks
-   rt__duk_exec_timeout_check(heap udata = the rt_runtime). Non-zero throws a RangeError
-   "execution timeout"; it must keep answering non-zero until the call has unwound out of
-   Duktape. lib/engine/duk_ext.c has a weak default that never fires. Costs about 4
-   instructions per bytecode instruction: +1.2 % instructions per request. */
+/* Interrupts (lib/engine/interrupt.c: rt_interrupt, a deadline): the bytecode executor
+   counts down and, every 256k instructions, asks rt__duk_exec_timeout_check(heap udata =
+   the rt_runtime). Non-zero throws a RangeError at every instruction until the error has
+   left the engine. Costs about 4 instructions per bytecode instruction: +1.2 % instructions
+   per request. */
 #define DUK_USE_INTERRUPT_COUNTER
 #define DUK_USE_EXEC_TIMEOUT_CHECK(udata) rt__duk_exec_timeout_check((udata))
 duk_bool_t rt__duk_exec_timeout_check(void *udata);

@@ -16,6 +16,18 @@
 
 #include "duktape.h"
 
+/* Duktape's exec-timeout hook lives in the runtime (lib/engine/interrupt.c); the build
+   tool never interrupts. */
+duk_bool_t rt__duk_exec_timeout_check(void *udata)
+{
+    (void)udata;
+    return 0;
+}
+
+/* lib/engine/duk_ext_errors.c: the core's bytecode carries no column table (memory; its
+   frames are not the script's anyway) */
+extern int rt__dx_record_columns;
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *in = fopen(path, "rb");
@@ -78,6 +90,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: js2c OUT.c IN.js...\n");
         return 2;
     }
+    rt__dx_record_columns = 0;
     duk_context *ctx = duk_create_heap_default();
     FILE *out = fopen(argv[1], "w");
     if (!ctx || !out) {

@@ -1,8 +1,10 @@
 /*
- * console.c - the C side of console: native.write(fd, text) writes a line with one
- * write() (stdout line-flushed only when it is a terminal, so piped output stays fast),
- * and rt__inspect() formats a value through native.inspect (lib/engine/js/07-console.js) for
- * error reports, falling back to ToString when that is not available or throws.
+ * console.c - the C side of console: native.write(fd, text, level) hands a line to the
+ * host's console hook (rt_config.console) or, by default, to stdio (stdout line-flushed only
+ * when it is a terminal, so piped output stays fast; rt_free() flushes it, and the CLI
+ * does on SIGINT and at exit), and rt__inspect() formats a value through native.inspect
+ * (lib/engine/js/07-console.js) for error reports, falling back to ToString when that is
+ * not available or throws.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,14 @@ static duk_ret_t js_write(duk_context *ctx)
     int fd = duk_require_int(ctx, 0);
     duk_size_t n;
     const char *s = duk_safe_to_lstring(ctx, 1, &n);
+    rt_runtime *rt = rt__rt_of(ctx);
+    if (rt->cfg.console) {
+        int level = duk_get_int_default(ctx, 2, fd == 2 ? RT_CONSOLE_ERROR : RT_CONSOLE_LOG);
+        if (level < RT_CONSOLE_LOG || level > RT_CONSOLE_TRACE)
+            level = RT_CONSOLE_LOG;
+        rt->cfg.console(rt->cfg.console_userdata, level, s, n);
+        return 0;
+    }
     FILE *f = fd == 2 ? stderr : stdout;
     if (fd == 2)
         fflush(stdout);                    /* keep the two streams in order on a terminal */
@@ -61,7 +71,7 @@ int rt__console_init(duk_context *ctx)
 {
     duk_push_heap_stash(ctx);
     duk_get_prop_string(ctx, -1, "native");
-    duk_push_c_function(ctx, js_write, 2);
+    duk_push_c_function(ctx, js_write, DUK_VARARGS);
     duk_put_prop_string(ctx, -2, "write");
     duk_pop_2(ctx);
     return 0;

@@ -393,9 +393,11 @@ int rt__dx_own_getter_is(duk_context *ctx, void *obj, void *key, void *getter, i
            (void *)DUK_HOBJECT_E_GET_VALUE_GETTER(heap, h, i) == getter;
 }
 
-/* Defaults for the hooks tools/duk_config_overrides.h names (weak: a definition elsewhere in
-   the library takes their place). The time-out check never fires. The fatal handler is for heaps
-   made without a fatal function (js2c's, an embedder's own): it reports and exits, not abort(). */
-__attribute__((weak)) duk_bool_t rt__duk_exec_timeout_check(void *udata) { (void)udata; return 0; }
+/* The fatal handler tools/duk_config_overrides.h names, for heaps made without a fatal
+   function (js2c's, an embedder's own): it reports and exits, not abort(). Weak: a
+   definition elsewhere may take its place. (The time-out check is lib/engine/interrupt.c.) */
 __attribute__((weak)) void rt__duk_fatal_default(void *udata, const char *msg)
 { (void)udata; fprintf(stderr, "libruntime: fatal Duktape error: %s\n", msg); exit(70); }
+
+/* Error helpers (tracebacks, compile columns): their own file, the same unit. */
+#include "duk_ext_errors.c"

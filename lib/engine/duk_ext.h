@@ -109,4 +109,34 @@ void rt__dx_finalizers_hold(duk_context *ctx, int hold);
 /* The heap's allocator user data (public API: duk_get_memory_functions copies 4 fields). */
 void *rt__dx_heap_udata(duk_context *ctx);
 
+/* ---- errors (lib/engine/duk_ext_errors.c) ---- */
+/* 1 if an error thrown now would be caught (a protected call or a try is active), 0 if it
+   would be fatal (public API: none). */
+int rt__dx_catching(duk_context *ctx);
+/* Inside Duktape.errCreate: the column (1-based, code points) of the compiler's current
+   token for an error made while compiling, 0 when not compiling (public API: a compile
+   error carries its line only). */
+long rt__dx_compile_column(duk_context *ctx);
+/* While compiling on this thread, the first skip bytes of the source are a wrapper before
+   line 1's text (a module's function head): columns on line 1 start after it. */
+void rt__dx_set_compile_skip(duk_size_t skip);
+/* 0: compile without columns (tools/js2c: the core's own bytecode). */
+extern int rt__dx_record_columns;
+/* One frame of an error's traceback. Strings are valid during the callback only. */
+enum { RT__DX_FRAME_JS = 1, RT__DX_FRAME_NATIVE = 2, RT__DX_FRAME_COMPILE = 3 };
+typedef struct rt__dx_frame {
+    int kind;                              /* RT__DX_FRAME_* */
+    const char *name;                      /* function name, "" if anonymous */
+    const char *file;                      /* "" if unknown */
+    long line;                             /* 0 if unknown */
+    long column;                           /* 0 if unknown (code compiled without columns) */
+} rt__dx_frame;
+/* Walk the traceback of the error at idx, innermost first: the compile position (when
+   `compiled`, the column errCreate recorded, is > 0), then the functions with their line
+   and column (tools/duk-columns.awk); the engine's C source positions
+   (duk_js_compiler.c:5194) are skipped. Returns the frames seen (public API: _Tracedata is
+   internal and only Duktape's `stack` getter formats it). */
+int rt__dx_error_frames(duk_context *ctx, duk_idx_t idx, int compiled,
+                        void (*cb)(void *ud, const rt__dx_frame *f), void *ud);
+
 #endif /* RT_DUK_EXT_H */

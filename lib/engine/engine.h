@@ -50,14 +50,76 @@ struct rt_runtime {
     int uncaught;                          /* uncaught errors / fatal rejections seen */
     int stop;                              /* stop_on_uncaught tripped */
     char errmsg[1024];
-    /* Duktape heap accounting (lib/engine/runtime.c duk_* hooks) */
-    uint64_t duk_live_bytes, duk_live_allocs, duk_total_allocs;
-    uint64_t gc_next;                      /* collect when duk_live_bytes reach it (gc.c) */
+    uint64_t gc_next;                      /* collect when the heap's bytes reach it (gc.c) */
     uint64_t gc_runs;                      /* collections the policy ran */
     /* host-loop mode */
     int host_loop;
+    /* ---- the embedding API (additions) ---- */
+    rt__mem *mem;                          /* owner of every byte (lib/net/alloc.c) */
+    int mem_limited;                       /* mem has a limit (the heap hooks' fast path) */
+    struct rt__host *host;                 /* lib/engine/host.c: posts, refs, promises, work */
+    int interrupt_req;                     /* atomic: rt_interrupt() (any thread, signals) */
+    uint64_t deadline;                     /* atomic: rt__now_ms() value; 0: none */
+    int interrupted;                       /* JS was interrupted: rt__interrupt_take reports */
+    int stop_code;                         /* what stopped the runtime (RT_EJS...) */
+    int dead;                              /* a fatal engine error: nothing runs any more */
+    void *fatal_jmp;                       /* jmp_buf of the outermost rt_ call, or NULL */
+    int api_depth;                         /* rt__api calls on the stack */
+    struct rt__errors *errors;             /* lib/engine/errors.c: last error, kept sources */
+    struct rt__modules *modules;           /* lib/engine/modules.c */
+    int awaiting;                          /* rt_eval(RT_EVAL_AWAIT) is running the loop */
 };
 
+
+/* ---- entering the runtime from the host (lib/engine/runtime.c) ---- */
+/* Run fn(rt, arg) as a public entry point: the thread's memory owner becomes rt's, a
+   runtime dead of a fatal error returns RT_EFATAL, and the outermost entry catches a fatal
+   engine error (longjmp from Duktape's fatal handler) as RT_EFATAL. */
+int rt__api(rt_runtime *rt, int (*fn)(rt_runtime *rt, void *arg), void *arg);
+/* One loop turn (lib/engine/loop.c), inside an entry. */
+int rt__run_once_impl(rt_runtime *rt, int timeout_ms);
+
+/* ---- interrupts (lib/engine/interrupt.c) ---- */
+/* 1 if JS must stop now (an interrupt request or a deadline passed). Any thread. */
+int rt__interrupt_pending(rt_runtime *rt);
+/* Loop thread, between macrotasks: if JS was interrupted or a request is pending, stop the
+   runtime (stop_code RT_EINTERRUPTED, the request consumed) and return RT_EINTERRUPTED. */
+int rt__interrupt_take(rt_runtime *rt);
+/* ms until the deadline (0: passed), -1 if none. */
+int64_t rt__deadline_timeout(rt_runtime *rt);
+
+/* ---- host work (lib/engine/host.c) ---- */
+int rt__host_init(rt_runtime *rt);         /* after the timers */
+void rt__host_close(rt_runtime *rt);       /* rt_free, first: join workers, cancel callbacks */
+void rt__host_free(rt_runtime *rt);        /* rt_free, after the heap: release handles */
+int rt__host_alive(rt_runtime *rt);        /* refs, promise handles, posts or work pending */
+int rt__host_ready(rt_runtime *rt);        /* posts or finished work wait for dispatch */
+void rt__host_dispatch(rt_runtime *rt);    /* run them, one macrotask each */
+uint64_t rt__host_pending(rt_runtime *rt);
+
+/* ---- errors (lib/engine/errors.c) ---- */
+int rt__errors_init(rt_runtime *rt);       /* the stack formatter, errCreate; after Promise */
+void rt__errors_free(rt_runtime *rt);
+/* Keep source text of a script / module for error excerpts ([ ... ] unchanged). */
+void rt__errors_keep_source(rt_runtime *rt, const char *name, const char *src, size_t len);
+/* Record the value at idx as the last error (code, promise flag), build its report text
+   (prefix "Uncaught", "Uncaught (in promise)") into rt->errmsg; returns the text (owned by
+   the runtime). Leaves the stack as it was. */
+const char *rt__errors_record(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, int code,
+                              const char *prefix, int promise);
+
+/* Record an interrupt as the last error (no JS runs). */
+void rt__errors_interrupted(rt_runtime *rt, int deadline);
+
+/* ---- modules (lib/engine/modules.c) ---- */
+int rt__modules_init(rt_runtime *rt);      /* require, after the JS layer */
+void rt__modules_free(rt_runtime *rt);
+int rt__modules_have_loader(rt_runtime *rt);
+/* Compile src as CommonJS module `id` and run it in its own scope, cached under id:
+   [ ... ] -> [ ... exports ]. Throws (a Duktape error) as require() does. */
+void rt__modules_eval(duk_context *ctx, const char *id, const char *src, size_t len, int main);
+/* require(specifier) as the main module from the current directory: [ ... ] -> [ ... exports ]. */
+void rt__modules_require_main(duk_context *ctx, const char *specifier);
 
 /* The runtime that owns a Duktape context (any thread of the heap). */
 rt_runtime *rt__from_ctx(duk_context *ctx);

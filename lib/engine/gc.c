@@ -8,7 +8,7 @@
  * allocations against the heap's object count, which lets such garbage pile up to many
  * times the live set in a long-lived process (the RSS then follows the number of requests
  * made, not the work in flight). So, between macrotasks, the core collects when the bytes
- * the engine holds have grown by GC_GROWTH since the last collection, and not below
+ * the engine holds (its memory owner's heap bytes, lib/net/alloc.c) have grown by GC_GROWTH since the last collection, and not below
  * GC_FLOOR: RSS follows the live set, and a collection's cost (proportional to the live
  * set) is paid once per that much allocation - amortised, a constant per byte allocated.
  */
@@ -20,10 +20,10 @@
 void rt__gc_policy(rt_runtime *rt)
 {
     uint64_t limit = rt->gc_next ? rt->gc_next : GC_FLOOR;
-    if (rt->duk_live_bytes < limit || !rt->ctx || rt->destroying)
+    if (!rt->ctx || rt->destroying || rt__mem_heap_bytes(rt->mem) < limit)
         return;
     duk_gc(rt->ctx, 0);
-    uint64_t next = rt->duk_live_bytes * GC_GROWTH;
+    uint64_t next = rt__mem_heap_bytes(rt->mem) * GC_GROWTH;
     rt->gc_next = next > GC_FLOOR ? next : GC_FLOOR;
     rt->gc_runs++;
 }

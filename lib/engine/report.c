@@ -2,7 +2,11 @@
  * report.c - how the engine side finds its runtime and tells about failures: the runtime
  * that owns a Duktape context, the last failure's message next to the code returned
  * (rt_errmsg, curl's failf), and uncaught errors and warnings sent to the host's report
- * function (or stderr). Loop thread.
+ * function (or stderr). Loop thread. The error itself is taken apart in lib/engine/errors.c.
+ *
+ * An error that reaches us while an interrupt is pending is the interrupt's own RangeError
+ * (lib/engine/interrupt.c): it is not reported, the runtime stops, and the loop or eval
+ * call returns RT_EINTERRUPTED.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,19 +39,26 @@ void rt__report(rt_runtime *rt, const char *text)
 
 void rt__report_uncaught(rt_runtime *rt, duk_context *ctx, duk_idx_t idx, const char *prefix)
 {
-    rt__buf b = {0};
-    idx = duk_normalize_index(ctx, idx);
-    if (prefix && *prefix) {
-        rt__buf_puts(&b, prefix);
-        rt__buf_puts(&b, " ");
-    }
-    rt__inspect(ctx, idx, &b);
-    snprintf(rt->errmsg, sizeof rt->errmsg, "%s", b.data ? b.data : "");
-    rt__report(rt, b.data ? b.data : "");
-    rt__buf_free(&b);
-    rt->uncaught++;
-    if (rt->cfg.stop_on_uncaught)
+    if (rt->interrupted || rt__interrupt_pending(rt)) {
+        rt->interrupted = 1;
         rt->stop = 1;
+        rt->stop_code = RT_EINTERRUPTED;
+        return;
+    }
+    int promise = prefix && strstr(prefix, "promise") != NULL;
+    const char *text = rt__errors_record(rt, ctx, idx, RT_EJS, prefix, promise);
+    if (rt->cfg.on_error) {
+        rt_error e;
+        if (rt_last_error(rt, &e) == 0)
+            rt->cfg.on_error(rt->cfg.on_error_userdata, rt, &e);
+    } else {
+        rt__report(rt, text);
+    }
+    rt->uncaught++;
+    if (rt->cfg.stop_on_uncaught) {
+        rt->stop = 1;
+        rt->stop_code = RT_EJS;
+    }
 }
 
 int rt__fail(rt_runtime *rt, int code, const char *fmt, ...)

@@ -1,7 +1,8 @@
 /*
  * chunk.c - reference-counted byte blocks with a small free list of standard-size ones per
  * pool (chunk.h). The free list is capped (RT__CHUNK_SPARE chunks) so an idle runtime holds
- * little.
+ * little. Chunks are charged to the pool's memory owner: body bytes a worker thread reads
+ * count against their runtime's memory limit.
  */
 #include "net.h"
 #include "chunk.h"
@@ -10,6 +11,7 @@ void rt__chunk_pool_init(rt__chunk_pool *p)
 {
     pthread_mutex_init(&p->mu, NULL);
     p->nspare = 0;
+    p->mem = rt__mem_current();
 }
 
 void rt__chunk_pool_free(rt__chunk_pool *p)
@@ -28,7 +30,7 @@ rt__chunk *rt__chunk_new(rt__chunk_pool *p, size_t cap)
             c = p->spare[--p->nspare];
         pthread_mutex_unlock(&p->mu);
     }
-    if (!c && !(c = rt__malloc(sizeof *c + cap)))
+    if (!c && !(c = rt__malloc_in(p->mem, sizeof *c + cap)))
         return NULL;
     c->pool = p;
     c->refs = 1;

@@ -18,6 +18,8 @@
 
 typedef struct rt__chunk_pool {
     pthread_mutex_t mu;
+    struct rt__mem *mem;                   /* chunks are charged to it (the runtime whose
+                                              thread made the pool), whatever thread reads */
     struct rt__chunk *spare[RT__CHUNK_SPARE];  /* owned */
     int nspare;
 } rt__chunk_pool;
@@ -30,6 +32,7 @@ typedef struct rt__chunk {
     uint8_t data[];
 } rt__chunk;
 
+/* The calling thread's memory owner (lib/net/alloc.c) is the pool's from now on. */
 void rt__chunk_pool_init(rt__chunk_pool *p);
 /* Frees the spare chunks; every chunk of the pool must have been released. */
 void rt__chunk_pool_free(rt__chunk_pool *p);

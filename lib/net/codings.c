@@ -67,7 +67,7 @@ static void *dec_alloc(rt__decoder *d, size_t n)
 {
     void *p = rt__malloc(n);
     if (p) {
-        d->mem += malloc_usable_size(p);
+        d->mem += rt__alloc_size(p);
         if (d->mem > d->mem_peak)
             d->mem_peak = d->mem;
     }
@@ -78,7 +78,7 @@ static void dec_free(rt__decoder *d, void *p)
 {
     if (!p)
         return;
-    d->mem -= malloc_usable_size(p);
+    d->mem -= rt__alloc_size(p);
     rt__free(p);
 }
 
@@ -557,7 +557,7 @@ int rt__decoder_new(const char *value, size_t len, rt__decoder **out)
     rt__decoder *d = rt__calloc(1, sizeof *d);
     if (!d)
         return RT_ENOMEM;
-    d->mem = d->mem_peak = malloc_usable_size(d);
+    d->mem = d->mem_peak = rt__alloc_size(d);
     d->n = n;
     d->drained = 1;
     int rc = 0;

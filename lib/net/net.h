@@ -12,17 +12,47 @@
 #include <stdarg.h>
 #include "runtime.h"
 
-/* ---- memory (lib/net/alloc.c): counted, thread-safe, can be made to fail in tests ---- */
+/* ---- memory (lib/net/alloc.c): counted per owner, thread-safe, can be made to fail ---- */
+/* Every rt__malloc block is charged to an owner: the calling thread's current one (see
+   rt__mem_enter), or the process-wide owner when the thread has none. Blocks carry their
+   owner: they may be freed on any thread, after the runtime is gone. */
 void *rt__malloc(size_t n);
 void *rt__calloc(size_t n, size_t size);
-void *rt__realloc(void *p, size_t n);
+void *rt__realloc(void *p, size_t n);      /* stays charged to the block's owner */
 void rt__free(void *p);
 char *rt__strdup(const char *s);
 char *rt__strndup(const char *s, size_t n);
-/* Process-wide counters of rt__malloc'd memory (all runtimes, all threads). */
+size_t rt__alloc_size(const void *p);      /* the size asked for (0 for NULL) */
+/* Process-wide counters of rt__malloc'd memory (all owners, all threads). */
 void rt__alloc_counters(uint64_t *live_bytes, uint64_t *live_allocs, uint64_t *total_allocs);
 /* Tests: the n-th allocation from now fails (0: never). */
 void rt__alloc_fail_after(uint64_t n);
+
+/* An owner: one per runtime. Its memory comes from a (NULL: the C library's malloc); beyond
+   limit bytes (0: none) allocations charged to it fail. Released by its runtime; freed with
+   its last block. */
+typedef struct rt__mem rt__mem;
+rt__mem *rt__mem_new(const rt_allocator *a, uint64_t limit);
+void rt__mem_release(rt__mem *m);
+void rt__mem_set_limit(rt__mem *m, uint64_t limit);
+/* Make m the calling thread's owner (NULL: the process-wide one); returns the previous. */
+rt__mem *rt__mem_enter(rt__mem *m);
+rt__mem *rt__mem_current(void);
+/* An allocation charged to m explicitly (NULL: process-wide), whatever the thread. */
+void *rt__malloc_in(rt__mem *m, size_t n);
+typedef struct rt__mem_stats {
+    uint64_t net_bytes, net_allocs, net_total;      /* rt__malloc blocks, headers included */
+    uint64_t heap_bytes, heap_allocs, heap_total;   /* the Duktape heap's blocks */
+    uint64_t peak, denied, limit;
+} rt__mem_stats;
+void rt__mem_get(rt__mem *m, rt__mem_stats *out);
+uint64_t rt__mem_heap_bytes(rt__mem *m);  /* the Duktape heap's bytes (cheap: one load) */
+/* The Duktape heap's allocation functions (loop thread only). enforce 0: the limit is not
+   applied (the engine has no catcher for the error a refusal would raise: it would be
+   fatal, so the bytes are given and counted). */
+void *rt__mem_heap_alloc(rt__mem *m, size_t n, int enforce);
+void *rt__mem_heap_realloc(rt__mem *m, void *p, size_t n, int enforce);
+void rt__mem_heap_free(rt__mem *m, void *p);
 
 /* ---- growable byte buffer (lib/net/buf.c). The struct's owner owns data. ---- */
 typedef struct rt__buf {

@@ -1,7 +1,8 @@
 /*
- * embed_test.c - an embedding host that links only libruntime.a and drives the loop
- * itself with rt_run_once(), registers a native function through rt_duk(), and checks
- * the config, error and stats API. Prints "N passed, N failed".
+ * embed_test.c - an embedding host that links only libruntime.a (built with pkg-config against
+ * the installed library) and drives the loop itself with rt_run_once(), registers a native
+ * function through rt_duk(), and checks the config, error and stats API. Prints
+ * "N passed, N failed".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,12 +88,14 @@ int main(void)
     CHECK(now_ms() - t0 >= 195);
     CHECK(turns >= 2);
 
-    /* an uncaught error in a callback is reported and the loop goes on (no stop policy) */
+    /* an uncaught error in a callback is reported and the loop goes on (no stop policy):
+       rt_run says so at the end */
     CHECK(rt_eval_string(rt,
                          "setTimeout(function () { throw new Error('boom'); }, 1);"
                          "setTimeout(function () { hostLog('after'); }, 5);",
                          "err.js") == 0);
     CHECK(rt_run(rt) == RT_EJS);
+    CHECK(rt_run(rt) == 0);                /* nothing happened in this run */
     CHECK(strstr(report_buf, "boom") != NULL);
     CHECK(strstr(log_buf, "after;") != NULL);
 
@@ -106,6 +109,7 @@ int main(void)
     CHECK(strcmp(rt_err_name(-9999), "EUNKNOWN") == 0);
 
     rt_stats st;
+    rt_stats_init(&st);
     rt_get_stats(rt, &st);
     CHECK(st.live_bytes > 0 && st.requests_in_flight == 0);
     CHECK(rt_eval_file(rt, "/nonexistent/file.js") == RT_ENOENT);

@@ -143,6 +143,7 @@ TEST(fake_free_with_requests_in_flight)
     for (int i = 0; i < 5; i++)
         rt_run_once(rt, 0);
     rt_stats st;
+    rt_stats_init(&st);
     rt_get_stats(rt, &st);
     ASSERT_EQ(st.requests_in_flight, 50);
     rt_free(rt);                           /* cancels all 50; ASan/valgrind check the rest */
@@ -281,6 +282,7 @@ TEST(fake_unreferenced_response_is_released)
     for (int i = 0; i < 5; i++)
         rt_run_once(rt, 0);
     rt_stats st;
+    rt_stats_init(&st);
     rt_get_stats(rt, &st);
     ASSERT_EQ(st.requests_in_flight, 0);   /* each Response was garbage: cancelled */
     ASSERT_EQ(fake_stats.cancelled, 20);

@@ -7,7 +7,7 @@
  * lib/console.c writes the text (one write per call) and uses native.inspect to report
  * uncaught errors.
  */
-var write = native.write;                  /* write(fd, text): one write of text + "\n" */
+var write = native.write;                  /* write(fd, text, level): one line (console.c) */
 var hide = native.hide;
 var toStr = Object.prototype.toString;
 var IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -283,19 +283,19 @@ function format(args) {
 var counts = {}, timers = {};
 var console_ = {
     log: function log() { write(1, format(arguments)); },
-    info: function info() { write(1, format(arguments)); },
-    debug: function debug() { write(1, format(arguments)); },
-    warn: function warn() { write(2, format(arguments)); },
-    error: function error() { write(2, format(arguments)); },
+    info: function info() { write(1, format(arguments), 2); },
+    debug: function debug() { write(1, format(arguments), 3); },
+    warn: function warn() { write(2, format(arguments), 4); },
+    error: function error() { write(2, format(arguments), 5); },
     trace: function trace() {
         var e = new Error(format(arguments));
-        write(2, 'Trace: ' + (e.stack || e.message).replace(/^Error: /, ''));
+        write(2, 'Trace: ' + (e.stack || e.message).replace(/^Error: /, ''), 6);
     },
     dir: function dir(v, opts) { write(1, inspect(v, opts)); },
     assert: function assert(cond) {
         if (cond) return;
         var rest = Array.prototype.slice.call(arguments, 1);
-        write(2, 'Assertion failed' + (rest.length ? ': ' + format(rest) : ''));
+        write(2, 'Assertion failed' + (rest.length ? ': ' + format(rest) : ''), 5);
     },
     count: function count(label) {
         label = label === undefined ? 'default' : String(label);

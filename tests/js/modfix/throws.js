@@ -1,0 +1,3 @@
+var g = (function () { return this; })();   // the global object (sloppy mode)
+g.modfixThrows = (g.modfixThrows || 0) + 1;
+throw new Error('failed ' + g.modfixThrows);
