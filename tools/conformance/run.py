@@ -292,6 +292,25 @@ var $262 = {
 };
 '''
 
+# After the harness: $DONE as INTERPRETING.md defines it (doneprintHandle.js's contract), and what
+# newer tests expect of sta.js, for the older harness versions the data may hold.
+T262_COMPAT = r'''
+if (typeof $DONE === 'undefined') {
+    var $DONE = function (error) {
+        if (error) {
+            print('Test262:AsyncTestFailure:' + (error && error.name ? error.name + ': ' +
+                  error.message : String(error)));
+        } else {
+            print('Test262:AsyncTestComplete');
+        }
+    };
+}
+if (typeof Test262Error.thrower !== 'function')
+    Test262Error.thrower = function (message) { throw new Test262Error(message); };
+if (typeof $DONOTEVALUATE === 'undefined')
+    var $DONOTEVALUATE = function () { throw 'Test262: This statement should not be evaluated.'; };
+'''
+
 
 def t262_files(data, filt):
     top = os.path.join(data, 'test262', 'test', 'built-ins', 'Promise')
@@ -312,11 +331,16 @@ def run_test262(args, engines, tr):
     base = os.path.join(args.data, 'test262')
     rtjs0 = next(c for e, c in engines.items() if e.startswith('rtjs'))[0]
     plan, sources = {}, {}
-    harness_needed = set(['assert.js', 'sta.js', 'doneprintHandle.js'])
+    names = {f.lower(): f for f in os.listdir(os.path.join(base, 'harness'))} \
+        if os.path.isdir(os.path.join(base, 'harness')) else {}
+
+    def hname(h):
+        return names.get(h.lower(), h)
+    harness_needed = set(['assert.js', 'sta.js'])
     for rel in files:
         src = read(os.path.join(base, rel))
         meta = t262_meta(src)
-        harness_needed.update(meta['includes'])
+        harness_needed.update(hname(h) for h in meta['includes'])
         plan[rel] = {'meta': meta, 'src': src}
         sources[rel] = src
     hsrc = {}
@@ -357,8 +381,9 @@ def run_test262(args, engines, tr):
             modes = ['sloppy']
         else:
             modes = ['sloppy', 'strict']
-        incs = ['assert.js', 'sta.js'] + (['doneprintHandle.js'] if 'async' in flags else []) \
-            + meta['includes']
+        if '$DONE' in p['src'] and 'async' not in flags:
+            flags.append('async')          # older tests are async by using $DONE alone
+        incs = ['assert.js', 'sta.js'] + [hname(h) for h in meta['includes']]
         p['modes'] = modes
         for eng, cmd in engines.items():
             use_es5 = eng.startswith('rtjs') or eng == 'node-es5'
@@ -372,6 +397,8 @@ def run_test262(args, engines, tr):
                         missing = 'harness file %s not in the data dir' % h
                         break
                     parts.append(es5(k) if use_es5 else hsrc[k])
+            if 'raw' not in flags:
+                parts.append(T262_COMPAT)
             body = es5(rel) if use_es5 else p['src']
             if missing or body is None or any(x is None for x in parts):
                 p.setdefault('results', {})[eng] = {m: {'pass': False, 'why': missing or (
