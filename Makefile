@@ -92,7 +92,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
 UNIT_BIN    := $(B)/unit-tests
 
 .PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
-        fuzz install uninstall clean check-symbols
+        fuzz install uninstall clean check-symbols conformance
 
 all: $(LIB) $(RTJS)
 lib: $(LIB)
@@ -280,6 +280,15 @@ demo: deps all
 bench: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
 	python3 bench/bench.py --docs
+
+# Issue 16's conformance measurement (docs/conformance.md): WPT fetch/api and test262
+# built-ins/Promise under rtjs (both backends) and node, from an already-populated
+# CONFORMANCE_DATA (tools/conformance/README.md). Skips with a message when the data is absent;
+# never part of `make test`. Report in $(CONFORMANCE_DATA)/results/report.md.
+CONFORMANCE_DATA ?= build/conformance
+conformance:
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	python3 tools/conformance/run.py --data $(CONFORMANCE_DATA)
 
 # The reduced set (CI smoke test, a few minutes): bench/results/<date>-quick.md; asserts no figure.
 bench-quick: deps-bench
