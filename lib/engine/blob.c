@@ -130,7 +130,7 @@ void rt__file_push_from(duk_context *ctx, duk_idx_t blob_idx, duk_idx_t name_idx
     name_idx = duk_normalize_index(ctx, name_idx);
     rt__blob_state *src = rt__blob_of(ctx, blob_idx);
     uint64_t off = src->off, len = src->len;
-    double lm = src->is_file ? src->last_modified : duk_get_now(ctx);
+    double lm = src->is_file ? src->last_modified : floor(duk_get_now(ctx));
     rt__dx_slot_get(ctx, blob_idx, BLS_DATA, fc->blob_key[BLS_DATA]);
     rt__dx_slot_get(ctx, blob_idx, BLS_TYPE, fc->blob_key[BLS_TYPE]);
     rt__blob_state *st = push_instance(ctx, fc->file_proto, off, len);
@@ -400,7 +400,7 @@ static duk_ret_t file_ctor(duk_context *ctx)
     int has_lm;
     int endings = read_options(ctx, 2, "File", 1, &lm, &has_lm);   /* 5: type */
     if (!has_lm)
-        lm = duk_get_now(ctx);
+        lm = floor(duk_get_now(ctx));
     duk_dup(ctx, 3);
     uint64_t off, len;
     push_data(ctx, endings, &off, &len);   /* 6: list, 7: data */

@@ -420,8 +420,8 @@ static void branch_retire(duk_context *ctx, rt__branch *b)
 
 static void flow(rt__branch *b)
 {
-    int want_pause = b->wait != WAIT_TEXT && b->wait != WAIT_JSON && b->wait != WAIT_ARRAYBUFFER &&
-                     b->wait != WAIT_BYTES && b->queued > HWM;
+    int whole = b->wait != WAIT_NONE && b->wait != WAIT_READ;   /* text(), blob()... */
+    int want_pause = !whole && b->queued > HWM;
     int want_resume = b->paused && (b->wait != WAIT_NONE || b->queued <= HWM / 2);
     if (want_pause && !b->paused) {
         b->paused = 1;

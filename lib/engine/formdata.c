@@ -10,6 +10,7 @@
  * sees, changed in place so iterators can hold the FormData and look again. Values are
  * strings or File objects. No finalizer, no C memory between calls.
  */
+#include <math.h>
 #include <string.h>
 
 #include "fetchcls.h"
@@ -433,7 +434,7 @@ static duk_ret_t add_part_safe(duk_context *ctx, void *ud)
                 tlen = 0;
         rt__push_utf8(ctx, p->filename, p->filename_len, 0);
         rt__file_push_new(ctx, d->buf, (size_t)(p->body - d->base), p->body_len, type, tlen, -1,
-                          duk_get_now(ctx));
+                          floor(duk_get_now(ctx)));
         duk_remove(ctx, -2);
     } else {
         rt__push_utf8(ctx, p->body, p->body_len, 0);
