@@ -188,6 +188,12 @@ step('Blob and FormData bodies and Content-Type', function () {
                 c.headers.get('content-type'), d.headers.get('content-type'), t].join(' ');
     });
 });
+step('empty string bodies', function () {
+    var r = new Response(''), q = new Request('http://x/', { method: 'POST', body: '' });
+    return Promise.all([r.text(), q.arrayBuffer(), new Response('').blob()]).then(function (v) {
+        return JSON.stringify(v[0]) + ' ' + v[1].byteLength + ' ' + v[2].size + ' ' + JSON.stringify(v[2].type);
+    });
+});
 step('shape', function () {
     return [Object.getOwnPropertyNames(FormData.prototype).join(','),
             FormData.prototype.append.length, FormData.prototype.set.length, FormData.prototype.forEach.length,

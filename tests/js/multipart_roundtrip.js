@@ -93,7 +93,8 @@ step('Blob bodies', function () {
         fetch(A + '/echo', { method: 'POST', body: whole.slice(1, -1) }).then(function (r) { return r.json(); }),
         fetch(A + '/echo', { method: 'POST', body: whole }).then(function (r) { return r.json(); }),
         fetch(A + '/echo', { method: 'POST', body: new Blob([]) }).then(function (r) { return r.json(); }),
-        fetch(A + '/echo', { method: 'POST', body: new Blob(['small'], { type: 't/s' }) }).then(function (r) { return r.json(); })
+        fetch(A + '/echo', { method: 'POST', body: new Blob(['small'], { type: 't/s' }) }).then(function (r) { return r.json(); }),
+        fetch(A + '/echo', { method: 'POST', body: '' }).then(function (r) { return r.json(); })
     ]).then(function (js) {
         return js.map(function (j) {
             return j.length + ' ' + j.headers['content-length'] + ' ' + j.headers['content-type'] + ' ' + j.sha256.slice(0, 12);
