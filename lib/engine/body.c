@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "fetchcls.h"
+#include "blob.h"
 #include "body.h"
 #include "chunk.h"
+#include "formdata.h"
+#include "mime.h"
 #include "text.h"
 
 #define HWM 65536                          /* a body stream's high-water mark, in bytes */
@@ -60,11 +63,9 @@ int rt__owner_of(duk_context *ctx, duk_idx_t idx, rt__owner *o)
 /* [ ... ] -> [ ... buf ]: n bytes copied into a new buffer (not zeroed first). */
 static void push_bytes(duk_context *ctx, const void *p, size_t n)
 {
-    void *d = duk_push_buffer(ctx, n ? n : 1, 0);
+    void *d = duk_push_fixed_buffer(ctx, n);   /* (a fixed buffer cannot be resized) */
     if (n)
         memcpy(d, p, n);
-    if (!n)
-        duk_resize_buffer(ctx, -1, 0);
 }
 
 static int is_stream(duk_context *ctx, duk_idx_t idx)
@@ -81,6 +82,20 @@ void rt__body_extract(duk_context *ctx, duk_idx_t idx, int *kind)
 {
     idx = duk_normalize_index(ctx, idx);
     *kind = BK_BYTES;
+    if (rt__blob_of(ctx, idx)) {           /* a Blob: its bytes as they are, no copy */
+        rt__blob_push_view(ctx, idx);
+        rt__blob_push_type(ctx, idx);
+        if (!duk_get_length(ctx, -1)) {
+            duk_pop(ctx);
+            duk_push_undefined(ctx);
+        }
+        return;
+    }
+    if (rt__formdata_is(ctx, idx)) {       /* multipart/form-data, in pieces */
+        *kind = BK_PARTS;
+        rt__formdata_extract(ctx, idx);
+        return;
+    }
     if (duk_is_buffer_data(ctx, idx)) {    /* ArrayBuffer, a view, DataView: copied now */
         duk_size_t n = 0;
         const void *p = duk_get_buffer_data(ctx, idx, &n);
@@ -149,10 +164,68 @@ static void push_rejected(duk_context *ctx, const char *msg)
     rt__promise_reject(ctx, -2);
 }
 
-/* [ ... ] -> [ ... result ]: the consumer's result from contiguous-or-not bytes. For
-   WAIT_JSON the parse may throw (the caller runs this in a safe call). */
+/* [ ... ] -> [ ... type ]: the Content-Type (combined, as Headers.get gives it) of the
+   owner, or null. */
+static void push_content_type(duk_context *ctx, const rt__owner *o)
+{
+    struct rt__fetchcls *fc = rt__fc(ctx);
+    rt__response_state *rs = rt__state(ctx, o->idx, fc->res_key[RSS_STATE]);
+    if (rs) {
+        rt__dx_slot_get(ctx, o->idx, RSS_HEADERS, fc->res_key[RSS_HEADERS]);
+        if (duk_is_undefined(ctx, -1) && rs->hl_off) {   /* a network response's block */
+            duk_pop(ctx);
+            rt__hl_push_get(ctx, (const rt__hl *)((const char *)rs + rs->hl_off), "content-type", 12);
+            return;
+        }
+    } else {
+        rt__dx_slot_get(ctx, o->idx, RQS_HEADERS, fc->req_key[RQS_HEADERS]);
+    }
+    rt__hl *h = rt__headers_of(ctx, -1);
+    if (h)
+        rt__hl_push_get(ctx, h, "content-type", 12);
+    else
+        duk_push_null(ctx);
+    duk_remove(ctx, -2);
+}
+
+/* [ ... ] -> [ ... blob ]: blob()'s result from the bytes in the plain buffer at buf: its type
+   is the body's MIME type, serialized ("" when there is none), then as a Blob's type is. */
+static void push_blob(duk_context *ctx, duk_idx_t buf, duk_idx_t type)
+{
+    buf = duk_normalize_index(ctx, buf);
+    duk_push_string(ctx, "");
+    if (type != DUK_INVALID_INDEX && duk_is_string(ctx, type)) {
+        size_t tl;
+        const char *t = rt__to_bytestring(ctx, type, &tl);
+        rt__mime m;
+        int r = t ? rt__mime_extract(t, tl, &m) : RT_EINVAL;
+        duk_pop(ctx);
+        char *ser = NULL;
+        size_t sl = 0;
+        if (r == 0) {
+            r = rt__mime_serialize(&m, &ser, &sl);
+            rt__mime_free(&m);
+        }
+        if (r == RT_ENOMEM)
+            (void)duk_error(ctx, DUK_ERR_RANGE_ERROR, "out of memory");
+        if (ser) {
+            duk_pop(ctx);
+            duk_push_lstring(ctx, ser, sl);
+            rt__free(ser);
+        }
+    }
+    duk_size_t tl, n;
+    const char *t = duk_get_lstring(ctx, -1, &tl);
+    duk_get_buffer_data(ctx, buf, &n);
+    rt__blob_push_new(ctx, buf, 0, n, t, tl);
+    duk_remove(ctx, -2);
+}
+
+/* [ ... ] -> [ ... result ]: the consumer's result from contiguous-or-not bytes; blob() and
+   formData() read the Content-Type at type (DUK_INVALID_INDEX: none). For WAIT_JSON and
+   WAIT_FORMDATA the parse may throw (the caller runs this in a safe call). */
 static void push_result(duk_context *ctx, int how, const uint8_t *const *parts, const size_t *lens,
-                        size_t nparts)
+                        size_t nparts, duk_idx_t type)
 {
     if (how == WAIT_TEXT || how == WAIT_JSON) {
         rt__push_utf8_parts(ctx, parts, lens, nparts, 1);
@@ -163,6 +236,27 @@ static void push_result(duk_context *ctx, int how, const uint8_t *const *parts, 
     size_t total = 0;
     for (size_t i = 0; i < nparts; i++)
         total += lens[i];
+    if (how == WAIT_RAW || how == WAIT_BLOB || how == WAIT_FORMDATA) {
+        /* one plain buffer: Blobs and the Files of a FormData share it */
+        uint8_t *r = duk_push_fixed_buffer(ctx, total);
+        for (size_t i = 0, at = 0; i < nparts; at += lens[i], i++)
+            if (lens[i])
+                memcpy(r + at, parts[i], lens[i]);
+        if (how == WAIT_BLOB) {
+            push_blob(ctx, -1, type);
+            duk_remove(ctx, -2);
+        } else if (how == WAIT_FORMDATA) {
+            duk_idx_t buf = duk_get_top_index(ctx);
+            if (type == DUK_INVALID_INDEX) {
+                duk_push_undefined(ctx);
+                type = buf + 1;
+            }
+            rt__formdata_parse(ctx, buf, type);
+            duk_replace(ctx, buf);
+            duk_set_top(ctx, buf + 1);
+        }
+        return;
+    }
     uint8_t *d = duk_push_buffer(ctx, total ? total : 1, 0);
     size_t at = 0;
     for (size_t i = 0; i < nparts; i++) {
@@ -179,21 +273,71 @@ typedef struct result_args {
     const uint8_t *const *parts;
     const size_t *lens;
     size_t nparts;
+    duk_idx_t type;
 } result_args;
 
 static duk_ret_t result_safe(duk_context *ctx, void *ud)
 {
     result_args *a = ud;
-    push_result(ctx, a->how, a->parts, a->lens, a->nparts);
+    push_result(ctx, a->how, a->parts, a->lens, a->nparts, a->type);
     return 1;
 }
 
 /* [ ... ] -> [ ... result ] returning 1, or [ ... error ] returning 0. */
 static int make_result(duk_context *ctx, int how, const uint8_t *const *parts, const size_t *lens,
-                       size_t nparts)
+                       size_t nparts, duk_idx_t type)
 {
-    result_args a = {how, parts, lens, nparts};
+    result_args a = {how, parts, lens, nparts, type};
     return duk_safe_call(ctx, result_safe, &a, 0, 1) == DUK_EXEC_SUCCESS;
+}
+
+/* The pieces of a bytes body (BK_BYTES: one buffer; BK_PARTS: an Array of them) at idx, as
+   pointers valid while that value lives. Up to 8 in the struct itself. */
+typedef struct pieces {
+    const uint8_t **p;
+    size_t *len;
+    size_t n;
+    const uint8_t *sp[8];
+    size_t sl[8];
+} pieces;
+
+static void pieces_free(pieces *pc)
+{
+    if (pc->p != pc->sp)
+        rt__free(pc->p);
+    if (pc->len != pc->sl)
+        rt__free(pc->len);
+}
+
+/* 0, or RT_ENOMEM (nothing to free). */
+static int pieces_of(duk_context *ctx, duk_idx_t idx, pieces *pc)
+{
+    pc->p = pc->sp;
+    pc->len = pc->sl;
+    pc->n = duk_is_array(ctx, idx) ? duk_get_length(ctx, idx) : 1;
+    if (pc->n > 8) {
+        pc->p = rt__malloc(pc->n * sizeof *pc->p);
+        pc->len = rt__malloc(pc->n * sizeof *pc->len);
+        if (!pc->p || !pc->len) {
+            rt__free(pc->p);
+            rt__free(pc->len);
+            return RT_ENOMEM;
+        }
+    }
+    idx = duk_normalize_index(ctx, idx);
+    int array = duk_is_array(ctx, idx);
+    for (size_t i = 0; i < pc->n; i++) {
+        if (array)
+            duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);   /* the Array keeps it alive */
+        else
+            duk_dup(ctx, idx);
+        duk_size_t n = 0;
+        const uint8_t *p = duk_get_buffer_data(ctx, -1, &n);
+        pc->p[i] = p ? p : (const uint8_t *)"";
+        pc->len[i] = p ? n : 0;
+        duk_pop(ctx);
+    }
+    return 0;
 }
 
 /* ---- network branches ---- */
@@ -276,8 +420,8 @@ static void branch_retire(duk_context *ctx, rt__branch *b)
 
 static void flow(rt__branch *b)
 {
-    int want_pause = b->wait != WAIT_TEXT && b->wait != WAIT_JSON && b->wait != WAIT_ARRAYBUFFER &&
-                     b->wait != WAIT_BYTES && b->queued > HWM;
+    int whole = b->wait != WAIT_NONE && b->wait != WAIT_READ;   /* text(), blob()... */
+    int want_pause = !whole && b->queued > HWM;
     int want_resume = b->paused && (b->wait != WAIT_NONE || b->queued <= HWM / 2);
     if (want_pause && !b->paused) {
         b->paused = 1;
@@ -349,7 +493,17 @@ static void settle_consumer(duk_context *ctx, rt__branch *b)
         parts[i] = b->q[b->qhead + i].data;
         lens[i] = b->q[b->qhead + i].len;
     }
-    int ok = make_result(ctx, how, parts, lens, n);
+    duk_idx_t type = DUK_INVALID_INDEX;
+    if (how == WAIT_BLOB || how == WAIT_FORMDATA) {
+        /* the Content-Type it was asked with rides on the promise (rt__body_consume) */
+        rt__hold_push(ctx, h);
+        duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("type"));
+        duk_remove(ctx, -2);
+        type = duk_get_top_index(ctx);
+    }
+    int ok = make_result(ctx, how, parts, lens, n, type);
+    if (type != DUK_INVALID_INDEX)
+        duk_remove(ctx, type);
     if (parts != small_p)
         rt__free(parts);
     if (lens != small_l)
@@ -565,39 +719,47 @@ static int unusable(duk_context *ctx, rt__owner *o)
 static duk_ret_t stream_read_done(duk_context *ctx)
 {
     int how = duk_get_current_magic(ctx);
+    duk_set_top(ctx, 1);
+    duk_push_current_function(ctx);
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("type"));   /* 2: blob(), formData() */
     duk_size_t n = 0;
     const uint8_t *p = duk_get_buffer_data(ctx, 0, &n);
-    push_result(ctx, how, &p, &n, 1);
+    push_result(ctx, how, &p, &n, 1, 2);
     return 1;
 }
 
-void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how)
+/* [ ... ] -> [ ... promise ]: consume the body of o; type: the Content-Type for blob() and
+   formData() (DUK_INVALID_INDEX for the others). */
+static void consume(duk_context *ctx, rt__owner *o, int how, duk_idx_t type)
 {
-    rt__owner o;
-    idx = duk_normalize_index(ctx, idx);
-    if (!rt__owner_of(ctx, idx, &o))
-        (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "Illegal invocation: not a Request or Response");
-    rt__body *body = o.body;
-    if (unusable(ctx, &o)) {
+    duk_idx_t idx = o->idx;
+    rt__body *body = o->body;
+    if (unusable(ctx, o)) {
         push_rejected(ctx, "Body is unusable: Body has already been read");
         return;
     }
     if (body->kind == BK_NULL) {
         /* an empty body, and it stays unused */
         rt__promise_new(ctx);
-        if (make_result(ctx, how, NULL, NULL, 0))
+        if (make_result(ctx, how, NULL, NULL, 0, type))
             rt__promise_resolve(ctx, -2);
         else
             rt__promise_reject(ctx, -2);
         return;
     }
     body->flags |= BF_DISTURBED | BF_LOCKED;
-    if (body->kind == BK_BYTES) {
-        rt__dx_slot_get(ctx, idx, o.body_slot, o.body_key);
-        duk_size_t n = 0;
-        const uint8_t *p = duk_get_buffer_data(ctx, -1, &n);
+    if (body->kind == BK_BYTES || body->kind == BK_PARTS) {
+        rt__dx_slot_get(ctx, idx, o->body_slot, o->body_key);
         rt__promise_new(ctx);
-        if (make_result(ctx, how, &p, &n, 1))
+        pieces pc;
+        int ok = 0;
+        if (pieces_of(ctx, -2, &pc) == 0) {
+            ok = make_result(ctx, how, pc.p, pc.len, pc.n, type);
+            pieces_free(&pc);
+        } else {
+            duk_push_error_object(ctx, DUK_ERR_RANGE_ERROR, "out of memory");
+        }
+        if (ok)
             rt__promise_resolve(ctx, -2);
         else
             rt__promise_reject(ctx, -2);
@@ -607,10 +769,14 @@ void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how)
     if (body->kind == BK_STREAM) {
         /* a script's stream: read to its end in JavaScript, then finish here */
         push_native(ctx, "readAll");
-        rt__dx_slot_get(ctx, idx, o.stream_slot, o.stream_key);
+        rt__dx_slot_get(ctx, idx, o->stream_slot, o->stream_key);
         duk_call(ctx, 1);
         duk_push_string(ctx, "then");
         rt__dx_push_function(ctx, stream_read_done, 1, how, 1, "", 0, NULL, 0);
+        if (type != DUK_INVALID_INDEX) {
+            duk_dup(ctx, type);
+            duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("type"));
+        }
         duk_call_prop(ctx, -3, 1);
         duk_remove(ctx, -2);
         return;
@@ -627,6 +793,10 @@ void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how)
         rt__promise_reject(ctx, -2);
         return;
     }
+    if (type != DUK_INVALID_INDEX) {       /* for settle_consumer, with the promise */
+        duk_dup(ctx, type);
+        duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("type"));
+    }
     duk_dup_top(ctx);
     b->wait_hold = rt__hold(ctx);
     b->wait = (uint8_t)how;
@@ -636,6 +806,22 @@ void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how)
         return;
     }
     flow(b);                               /* a whole-body read takes everything: resume */
+}
+
+void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how)
+{
+    rt__owner o;
+    idx = duk_normalize_index(ctx, idx);
+    if (!rt__owner_of(ctx, idx, &o))
+        (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "Illegal invocation: not a Request or Response");
+    if (how != WAIT_BLOB && how != WAIT_FORMDATA) {
+        consume(ctx, &o, how, DUK_INVALID_INDEX);
+        return;
+    }
+    /* blob(), formData(): the MIME type is the Content-Type as it is now */
+    push_content_type(ctx, &o);
+    consume(ctx, &o, how, duk_get_top_index(ctx));
+    duk_remove(ctx, -2);
 }
 
 int rt__body_used(duk_context *ctx, duk_idx_t idx)
@@ -693,16 +879,34 @@ static duk_ret_t js_body_read(duk_context *ctx)
     body->flags |= BF_DISTURBED;
     rt__promise_new(ctx);
     duk_idx_t pidx = duk_get_top_index(ctx);
-    if (body->kind == BK_BYTES) {
+    if (body->kind == BK_BYTES || body->kind == BK_PARTS) {
         if (body->flags & BF_DRAINED) {
             push_read_result(ctx, 0, 1);
         } else {
+            /* the whole body, pieces joined, as one chunk (a copy: the script owns it) */
             body->flags |= BF_DRAINED;
             rt__dx_slot_get(ctx, 0, o.body_slot, o.body_key);
-            duk_size_t n = 0;
-            const uint8_t *p = duk_get_buffer_data(ctx, -1, &n);
-            uint8_t *d = duk_push_buffer(ctx, n ? n : 1, 0);
-            memcpy(d, p, n);
+            duk_idx_t v = duk_get_top_index(ctx);
+            int array = duk_is_array(ctx, v);
+            duk_uarridx_t k = array ? (duk_uarridx_t)duk_get_length(ctx, v) : 1;
+            size_t n = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                uint8_t *d = pass ? duk_push_buffer(ctx, n ? n : 1, 0) : NULL;
+                size_t at = 0;
+                for (duk_uarridx_t i = 0; i < k; i++) {
+                    duk_size_t pl = 0;
+                    if (array)
+                        duk_get_prop_index(ctx, v, i);
+                    const uint8_t *p = duk_get_buffer_data(ctx, array ? -1 : v, &pl);
+                    if (d && pl)
+                        memcpy(d + at, p, pl);
+                    at += pl;
+                    if (!pass)
+                        n += pl;
+                    if (array)
+                        duk_pop(ctx);
+                }
+            }
             duk_push_buffer_object(ctx, -1, 0, n, DUK_BUFOBJ_UINT8ARRAY);
             duk_remove(ctx, -2);
             duk_remove(ctx, -2);

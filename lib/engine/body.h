@@ -3,7 +3,10 @@
  * mixin in C, and the network body of a fetch (lib/engine/fetch.c feeds it).
  *
  * A body is one of: null; bytes known in full (a Duktape buffer in the owner's body slot:
- * a string's UTF-8, a copy of a BufferSource, URLSearchParams...); a script's ReadableStream
+ * a string's UTF-8, a copy of a BufferSource, URLSearchParams..., or a view of a Blob's
+ * buffer: lib/engine/blob.h); bytes in pieces (BK_PARTS: an Array of such buffers in the body
+ * slot - a FormData's multipart/form-data encoding, whose file pieces are views of the Files'
+ * buffers, sent as they are: lib/net/client.h's segs); a script's ReadableStream
  * (in the owner's stream slot); or the network (a branch of a fetch exchange: the bytes that
  * arrived and were not yet taken, as references to the client's chunks, copied once when a
  * script takes them). text(), json(), arrayBuffer() and bytes() on a bytes or network body
@@ -28,7 +31,7 @@
 struct rt__fx;                             /* a fetch exchange (fetch.c) */
 struct rt__chunk;
 
-enum { BK_NULL = 0, BK_BYTES, BK_STREAM, BK_NET };
+enum { BK_NULL = 0, BK_BYTES, BK_STREAM, BK_NET, BK_PARTS };
 enum {
     BF_DISTURBED = 1,                      /* read from (or consumed) */
     BF_LOCKED = 2,                         /* a reader or a consumer holds it */
@@ -44,8 +47,10 @@ typedef struct rt__piece {
     size_t len;
 } rt__piece;
 
-/* What waits on a network branch. */
-enum { WAIT_NONE = 0, WAIT_TEXT, WAIT_JSON, WAIT_ARRAYBUFFER, WAIT_BYTES, WAIT_READ };
+/* What waits on a network branch; also the consumers of rt__body_consume. WAIT_RAW (internal)
+   is the bytes as one plain buffer, which blob() and formData() go on from. */
+enum { WAIT_NONE = 0, WAIT_TEXT, WAIT_JSON, WAIT_ARRAYBUFFER, WAIT_BYTES, WAIT_READ, WAIT_RAW,
+       WAIT_BLOB, WAIT_FORMDATA };
 
 /* One reader of a network body (a Response; clones are more branches of one exchange). */
 typedef struct rt__branch {
@@ -88,12 +93,14 @@ typedef struct rt__owner {
 int rt__owner_of(duk_context *ctx, duk_idx_t idx, rt__owner *o);
 
 /* Extract a body from the BodyInit at idx (the Fetch standard's "extract"): fills *kind,
-   pushes [ ... value ] - a Duktape buffer with the bytes (BK_BYTES), or the stream
-   (BK_STREAM) - and, when the init gives one, [ ... value type ] with the Content-Type
-   (else undefined). Throws a TypeError for a locked or disturbed stream. */
+   pushes [ ... value ] - a Duktape buffer with the bytes (BK_BYTES: a copy, or a Blob's
+   view), an Array of them (BK_PARTS: FormData), or the stream (BK_STREAM) - and, when the
+   init gives one, [ ... value type ] with the Content-Type (else undefined). Throws a
+   TypeError for a locked or disturbed stream. */
 void rt__body_extract(duk_context *ctx, duk_idx_t idx, int *kind);
 
-/* The mixin's consumers on the owner at idx: [ ... ] -> [ ... promise ]. */
+/* The mixin's consumers (WAIT_TEXT ... WAIT_BYTES, WAIT_BLOB, WAIT_FORMDATA) on the owner at
+   idx: [ ... ] -> [ ... promise ]. */
 void rt__body_consume(duk_context *ctx, duk_idx_t idx, int how);
 /* bodyUsed of the owner at idx. */
 int rt__body_used(duk_context *ctx, duk_idx_t idx);

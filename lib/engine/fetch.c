@@ -18,7 +18,9 @@
 
 #include "client.h"
 #include "codings.h"
+#include "blob.h"
 #include "fetchcls.h"
+#include "formdata.h"
 #include "request.h"
 #include "response.h"
 #include "text.h"
@@ -432,10 +434,37 @@ static void fx_start(duk_context *ctx, struct rt__fx *fx)
     s.host_header = hostheader;
     s.headers = hs;
     s.num_headers = n;
+    rt__body_seg small_segs[8], *segs = NULL;
     if (rq->body_kind == BK_BYTES) {
-        s.body = rq->body;                 /* borrowed: the hold keeps it until the end */
+        /* borrowed: the hold keeps it until the end; an empty one (whose buffer has no
+           data pointer) still goes, as Content-Length: 0 */
+        s.body = rq->body ? rq->body : (const uint8_t *)"";
         s.body_len = rq->body_len;
         s.chunked = fx->chunked;
+    } else if (rq->body_kind == BK_PARTS) {
+        /* a FormData: its pieces as they are (file bytes not copied), borrowed like a body;
+           the hold on their Array keeps every buffer alive until the end */
+        rt__hold_push(ctx, rq->body_hold);
+        size_t k = duk_get_length(ctx, -1);
+        segs = k <= 8 ? small_segs : rt__malloc(k * sizeof *segs);
+        for (size_t i = 0; segs && i < k; i++) {
+            duk_get_prop_index(ctx, -1, (duk_uarridx_t)i);
+            duk_size_t pl = 0;
+            segs[i].p = duk_get_buffer_data(ctx, -1, &pl);
+            segs[i].len = segs[i].p ? pl : 0;
+            duk_pop(ctx);
+        }
+        duk_pop(ctx);
+        if (!segs) {
+            if (tgt != small_target)
+                rt__free(tgt);
+            if (hs != small)
+                rt__free(hs);
+            fx_fail(ctx, fx, RT_ENOMEM, "out of memory");
+            return;
+        }
+        s.segs = segs;
+        s.nsegs = k;
     }
     s.connect_timeout_ms = pick(rq->connect_ms, rt->cfg.connect_timeout_ms);
     s.headers_timeout_ms = pick(rq->headers_ms, rt->cfg.headers_timeout_ms);
@@ -462,6 +491,8 @@ static void fx_start(duk_context *ctx, struct rt__fx *fx)
     s.cb = on_event;
     s.ud = fx;
     int r = rt__req_start(rt->net, &s, &fx->req);
+    if (segs != small_segs)
+        rt__free(segs);                    /* the client copied the array */
     if (tgt != small_target)
         rt__free(tgt);
     if (hs != small)
@@ -687,7 +718,8 @@ int rt__fetch_init(rt_runtime *rt)
         return RT_ENOMEM;
     int r;
     if ((r = rt__headers_init(ctx)) < 0 || (r = rt__request_init(ctx)) < 0 ||
-        (r = rt__response_init(ctx)) < 0 || (r = rt__body_init(ctx)) < 0)
+        (r = rt__response_init(ctx)) < 0 || (r = rt__body_init(ctx)) < 0 ||
+        (r = rt__blob_init(ctx)) < 0 || (r = rt__formdata_init(ctx)) < 0)
         return r;
     duk_push_global_object(ctx);
     duk_push_string(ctx, "fetch");

@@ -21,6 +21,13 @@ enum { RQS_STATE = 0, RQS_HEADERS, RQS_SIGNAL, RQS_OWNSIGNAL, RQS_BODY, RQS_STRE
    stream, the error its network body failed with (kept by the object, not by C: it may
    refer back to the Response, and a C-held reference would keep that cycle alive) */
 enum { RSS_STATE = 0, RSS_HEADERS, RSS_BODY, RSS_STREAM, RSS_ERROR, RSS_N };
+/* Blob and File (lib/engine/blob.h): state, the bytes (a plain fixed buffer shared by
+   slices), type, name (File only) */
+enum { BLS_STATE = 0, BLS_DATA, BLS_TYPE, BLS_NAME, BLS_N };
+/* FormData: state, the entry list (an Array [name0, value0, name1, ...], changed in place) */
+enum { FDS_STATE = 0, FDS_LIST, FDS_N };
+/* FormData iterator: state, the FormData */
+enum { FDIS_STATE = 0, FDIS_TARGET, FDIS_N };
 
 #include "body.h"
 #include "headers.h"
@@ -60,6 +67,10 @@ struct rt__fetchcls {
     void *req_key[RQS_N], *req_proto;
     void *res_key[RSS_N], *res_proto;
     void *finalizer;                       /* a network Response's (body.c), kept */
+    void *blob_key[BLS_N], *blob_proto, *file_proto;
+    void *blob_pull;                       /* Blob streams' pull (blob.c), kept */
+    void *fd_key[FDS_N], *fd_proto;
+    void *fdit_key[FDIS_N], *fdit_proto;
     struct rt__branch *reap;               /* branches for rt__body_reap (body.c) */
     uint8_t reaping_now;
 };

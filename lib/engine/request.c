@@ -398,6 +398,8 @@ static duk_ret_t build(duk_context *ctx, void *ud)
             duk_size_t bl = 0;
             rq->body = duk_get_buffer_data(ctx, -1, &bl);
             rq->body_len = bl;
+        } else if (o.body->kind == BK_PARTS) {
+            rt__dx_slot_get(ctx, input, RQS_BODY, fc->req_key[RQS_BODY]);
         } else {
             rt__dx_slot_get(ctx, input, RQS_STREAM, fc->req_key[RQS_STREAM]);
         }
@@ -490,7 +492,7 @@ static void materialize(duk_context *ctx, duk_idx_t idx, rt__request_state *st, 
     }
     if (rq->body_kind != BK_NULL) {
         rt__hold_push(ctx, rq->body_hold);
-        if (rq->body_kind == BK_BYTES)
+        if (rq->body_kind == BK_BYTES || rq->body_kind == BK_PARTS)
             rt__dx_slot_put(ctx, idx, RQS_BODY, fc->req_key[RQS_BODY]);
         else
             rt__dx_slot_put(ctx, idx, RQS_STREAM, fc->req_key[RQS_STREAM]);
@@ -648,7 +650,9 @@ int rt__request_init(duk_context *ctx)
     static const rt__method methods[] = {
         {"clone", req_clone, 0, 0, 0},
         {"arrayBuffer", req_consume, 0, 0, WAIT_ARRAYBUFFER},
+        {"blob", req_consume, 0, 0, WAIT_BLOB},
         {"bytes", req_consume, 0, 0, WAIT_BYTES},
+        {"formData", req_consume, 0, 0, WAIT_FORMDATA},
         {"json", req_consume, 0, 0, WAIT_JSON},
         {"text", req_consume, 0, 0, WAIT_TEXT},
         {NULL, NULL, 0, 0, 0}};

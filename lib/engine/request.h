@@ -19,8 +19,9 @@ typedef struct rt__rq {
     rt__url url;                           /* owned; fragment kept (stripped when sent) */
     rt__hlref hr;                          /* hr.h owned, malloc'd (guard: request); hr.idx
                                               -1 */
-    int body_kind;                         /* BK_NULL, BK_BYTES or BK_STREAM */
-    uint32_t body_hold;                    /* the bytes buffer or the stream (a hold) */
+    int body_kind;                         /* BK_NULL, BK_BYTES, BK_PARTS or BK_STREAM */
+    uint32_t body_hold;                    /* the bytes buffer, the Array of pieces or the
+                                              stream (a hold) */
     const uint8_t *body;                   /* BK_BYTES: into the held buffer */
     size_t body_len;
     uint32_t signal_hold;                  /* the AbortSignal to follow (a hold), 0: none */

@@ -172,8 +172,8 @@ static void set_body(duk_context *ctx, duk_idx_t ridx, int kind)
         duk_pop(ctx);
     }
     duk_pop(ctx);
-    rt__dx_slot_put(ctx, ridx, kind == BK_BYTES ? RSS_BODY : RSS_STREAM,
-                    fc->res_key[kind == BK_BYTES ? RSS_BODY : RSS_STREAM]);
+    int slot = kind == BK_STREAM ? RSS_STREAM : RSS_BODY;
+    rt__dx_slot_put(ctx, ridx, slot, fc->res_key[slot]);
     rt__response_state *st = rt__state(ctx, ridx, key0(ctx));
     st->body.kind = (uint8_t)kind;
 }
@@ -369,7 +369,7 @@ static duk_ret_t res_clone(duk_context *ctx)
         rt__dx_slot_put(ctx, 1, RSS_HEADERS, fc->res_key[RSS_HEADERS]);
     }
     duk_pop(ctx);
-    if (st->body.kind == BK_BYTES) {
+    if (st->body.kind == BK_BYTES || st->body.kind == BK_PARTS) {
         rt__dx_slot_get(ctx, 0, RSS_BODY, fc->res_key[RSS_BODY]);   /* immutable: shared */
         rt__dx_slot_put(ctx, 1, RSS_BODY, fc->res_key[RSS_BODY]);
     } else if (st->body.kind == BK_STREAM || (st->body.flags & BF_STREAM_MADE)) {
@@ -410,7 +410,9 @@ int rt__response_init(duk_context *ctx)
     static const rt__method methods[] = {
         {"clone", res_clone, 0, 0, 0},
         {"arrayBuffer", res_consume, 0, 0, WAIT_ARRAYBUFFER},
+        {"blob", res_consume, 0, 0, WAIT_BLOB},
         {"bytes", res_consume, 0, 0, WAIT_BYTES},
+        {"formData", res_consume, 0, 0, WAIT_FORMDATA},
         {"json", res_consume, 0, 0, WAIT_JSON},
         {"text", res_consume, 0, 0, WAIT_TEXT},
         {NULL, NULL, 0, 0, 0}};

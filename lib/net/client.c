@@ -100,6 +100,7 @@ static void req_free(rt__net *net, rt__req *r)
         r->all_next->all_prev = r->all_prev;
     if (r->body_owned)
         rt__free((void *)r->body);
+    rt__free(r->segs);
     rt__free(r->head);
     rt__free(r->host);
     rt__free(r);
@@ -162,16 +163,29 @@ void rt__req_fail_later(rt__net *net, rt__req *r, int code, const char *msg)
 int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
 {
     *out = NULL;
+    /* a body in pieces: Content-Length is their sum; small ones travel inline too */
+    size_t seg_total = 0, nsegs = 0;
+    for (size_t i = 0; !s->body && i < s->nsegs; i++) {
+        seg_total += s->segs[i].len;
+        nsegs += s->segs[i].len > 0;
+    }
+    int has_segs = !s->body && s->nsegs;
     int chunked = s->chunked && s->body;
     rt_http1_request hr = {s->method, s->target, s->host_header, s->headers, s->num_headers,
-                           chunked ? -2 : s->body ? (int64_t)s->body_len : -1};
+                           chunked ? -2 : s->body ? (int64_t)s->body_len
+                                    : has_segs ? (int64_t)seg_total : -1};
     size_t head_len = rt_http1_request_size(&hr);
     /* a small body travels in the head's block: one write instead of two */
-    size_t inline_body = s->body && s->body_len <= 16384 ? s->body_len : 0;
+    size_t inline_body = s->body && s->body_len <= 16384 ? s->body_len
+                         : has_segs && seg_total <= 16384 ? seg_total : 0;
+    int own_segs = has_segs && !inline_body && nsegs;
     rt__req *r = head_len ? rt__calloc(1, sizeof *r) : NULL;
     char *head = r ? rt__malloc(head_len + inline_body + 1) : NULL;
     char *host = head ? rt__strdup(s->host) : NULL;
-    if (!host) {
+    void *segs = host && own_segs ? rt__malloc(nsegs * (sizeof(rt__body_seg) + sizeof(size_t)))
+                                  : NULL;
+    if (!host || (own_segs && !segs)) {
+        rt__free(host);
         rt__free(head);
         rt__free(r);
         if (s->body_owned)
@@ -179,6 +193,7 @@ int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
         return head_len ? RT_ENOMEM : RT_EINVAL;
     }
     if (rt_http1_request_write(&hr, head, head_len + 1) != (ssize_t)head_len) {
+        rt__free(segs);
         rt__free(host);
         rt__free(head);
         rt__free(r);
@@ -190,15 +205,33 @@ int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
     r->refs = 1;                           /* the engine's */
     r->head = head;
     r->head_len = head_len;
-    if (inline_body) {
+    if (inline_body && s->body) {
         memcpy(head + head_len, s->body, inline_body);
         r->head_len += inline_body;
         if (s->body_owned)
             rt__free((void *)s->body);
+    } else if (inline_body) {
+        for (size_t i = 0; i < s->nsegs; i++) {
+            if (s->segs[i].len)
+                memcpy(head + r->head_len, s->segs[i].p, s->segs[i].len);
+            r->head_len += s->segs[i].len;
+        }
     } else if (s->body) {
         r->body = s->body;
         r->body_len = s->body_len;
         r->body_owned = s->body_owned;
+    } else if (segs) {
+        /* the pieces and where each ends, for rt__x_output's binary search */
+        r->segs = segs;
+        r->seg_end = (size_t *)(r->segs + nsegs);
+        size_t end = 0;
+        for (size_t i = 0; i < s->nsegs; i++)
+            if (s->segs[i].len) {
+                r->segs[r->nsegs] = s->segs[i];
+                end += s->segs[i].len;
+                r->seg_end[r->nsegs++] = end;
+            }
+        r->body_len = seg_total;
     }
     r->host = host;
     r->port = s->port;

@@ -81,10 +81,16 @@ typedef struct rt__event {
 
 typedef void (*rt__req_cb)(void *ud, rt__req *req, const rt__event *ev);
 
+/* A piece of a request body in the engine's memory (a FormData's parts, a Blob's bytes). */
+typedef struct rt__body_seg {
+    const uint8_t *p;
+    size_t len;
+} rt__body_seg;
+
 /* A request, as the engine describes it. Strings and arrays are copied by rt__req_start();
    the body is taken over (freed by the client) when body_owned is set, else borrowed: it
    must stay valid and unchanged until the request ends (END/ERROR dispatched) or is
-   cancelled. */
+   cancelled. A body in pieces (segs) is borrowed the same way; the array itself is copied. */
 typedef struct rt__req_spec {
     const char *method;                    /* a token */
     int tls;                               /* https */
@@ -99,6 +105,9 @@ typedef struct rt__req_spec {
     size_t body_len;
     int body_owned;                        /* 1: allocated with rt__malloc, the client frees */
     int chunked;                           /* send the body with Transfer-Encoding: chunked */
+    const rt__body_seg *segs;              /* with body NULL: the body is these pieces, sent
+                                              one after another, Content-Length their sum */
+    size_t nsegs;
     uint32_t connect_timeout_ms;           /* name lookup + TCP connect; 0: none */
     uint32_t headers_timeout_ms;           /* TLS handshake, sending, until the head; 0: none */
     uint32_t body_timeout_ms;              /* longest silence inside the body; 0: none */

@@ -92,6 +92,11 @@ struct rt__req {
     const uint8_t *body;                   /* body_owned ? owned : the engine's */
     size_t body_len;
     int body_owned;
+    rt__body_seg *segs;                    /* owned copy of the spec's pieces (none empty),
+                                              body NULL; seg_end[i]: the end of piece i in the
+                                              body (same allocation) */
+    size_t *seg_end;
+    size_t nsegs;
     char *host;                            /* owned */
     uint16_t port;
     uint8_t tls, is_head, reuse, retry, decode, insecure;

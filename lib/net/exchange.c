@@ -415,6 +415,20 @@ size_t rt__x_output(rt_conn *c, const uint8_t **p)
         return r->head_len - c->send_off;
     }
     size_t at = c->send_off - r->head_len;
+    if (r->segs) {
+        /* a body in pieces: the rest of the piece holding byte `at` (the first ending after
+           it), found by binary search over their ends */
+        size_t lo = 0, hi = r->nsegs - 1;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (r->seg_end[mid] > at)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        *p = r->segs[lo].p + (at - (r->seg_end[lo] - r->segs[lo].len));
+        return r->seg_end[lo] - at;
+    }
     *p = r->body + at;
     return r->body_len - at;
 }

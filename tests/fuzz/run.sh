@@ -15,14 +15,16 @@ TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/alloc.c li
 A=/usr/lib/$(cc -print-multiarch)
 URL_SRC="lib/net/url.c lib/net/url_host.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c"
 CODINGS_SRC="lib/net/codings.c lib/net/alloc.c lib/net/errors.c"
+MULTIPART_SRC="lib/net/multipart.c lib/net/mime.c lib/net/http1.c lib/net/alloc.c lib/net/buf.c lib/net/clock.c lib/net/errors.c"
 # the codings target links the encoders too (the round-trip mode makes its own streams)
 CODINGS_LIBS="$A/libbrotlienc.a $A/libbrotlidec.a $A/libbrotlicommon.a $A/libzstd.a $A/libz.a -lm -lpthread"
-for target in http1 request url x509_ip pem codings; do
+for target in http1 request url x509_ip pem codings multipart; do
     san=fuzzer,address,undefined
     case $target in
         http1|request) src=lib/net/http1.c; libs="" ;;
         url) src=$URL_SRC; libs="$A/libidn2.a $A/libunistring.a" ;;
         codings) src=$CODINGS_SRC; libs=$CODINGS_LIBS ;;
+        multipart) src=$MULTIPART_SRC; libs="" ;;
         *) src=$TLS_SRC; libs=$A/libbearssl.a ;;
     esac
     # shellcheck disable=SC2086

@@ -15,6 +15,14 @@ Endpoints (query parameters in brackets):
   /stats, /stats/reset        JSON counters
   /tls[?ms=N]                 {"peer_port", "session_reused"} of this connection (after N ms)
   /echo                       JSON {method, path, query, headers, length, sha256, chunked}
+  /multipart                  parses the multipart/form-data it is sent (streamed: bodies of
+                              any size): JSON {content_type, boundary, length, error, parts:
+                              [{name, filename, type, size, sha256, text}]} and, for bodies up
+                              to 4 MiB, "email": the same parts as Python's email parser sees
+                              them (an independent reading)
+  /mirror                     answers with the request's body and Content-Type
+  /multipart-reply?case=NAME  a canned multipart/form-data (or other) body for formData()
+                              (see REPLIES); case=big&n=N: one N-byte file of the pattern
   /bytes?n=N[&chunked=1]      N bytes of the pattern byte i = (i*31+7) & 255, streamed
   /status?code=N              that status
   /headers-then-body?ms=N     head at once, body N ms later
@@ -39,10 +47,14 @@ rate-limited (QuietLog), so a bug of this kind cannot flood the test output agai
 """
 import argparse
 import asyncio
+import email.message
+import email.parser
+import email.policy
 import hashlib
 import json
 import logging
 import os
+import re
 import resource
 import signal
 import socket
@@ -178,9 +190,147 @@ async def read_request(reader):
             parts.append(await reader.readexactly(size))
             await reader.readline()
         body = b"".join(parts)
+    elif target.startswith("/multipart") and "content-length" in hd:
+        body = await read_multipart(reader, int(hd["content-length"]), hd.get("content-type", ""))
     elif "content-length" in hd:
         body = await read_body_hashed(reader, int(hd["content-length"]), hd)
     return Request(method, target, version, hd, body, chunked)
+
+
+class MultipartScan:
+    """A streaming multipart/form-data reader: fed the body in pieces, it keeps only a
+    window of it and reports each part's headers, size and SHA-256 (and, when small, its
+    text). Written from RFC 7578 / RFC 2046, independent of the runtime's parser."""
+
+    def __init__(self, boundary):
+        self.delim = b"\r\n--" + boundary
+        self.buf = b"\r\n"                  # the first delimiter has no CR LF before it
+        self.state = "preamble"
+        self.parts = []
+        self.cur = None
+        self.error = None
+
+    def feed(self, data):
+        self.buf += data
+        while self.error is None and self.step():
+            pass
+
+    def finish(self):
+        if self.error is None and self.state != "done":
+            self.error = "truncated in state " + self.state
+
+    def step(self):
+        if self.state in ("preamble", "body"):
+            i = self.buf.find(self.delim)
+            if i < 0:
+                keep = len(self.delim) - 1
+                if len(self.buf) > keep:
+                    if self.state == "body":
+                        self.take(self.buf[:-keep])
+                    self.buf = self.buf[-keep:]
+                return False
+            if self.state == "body":
+                self.take(self.buf[:i])
+                self.cur.pop("_h")
+                self.cur.pop("_small")
+                self.parts.append(self.cur)
+            elif i != 0:
+                self.error = "a preamble"
+            self.buf = self.buf[i + len(self.delim):]
+            self.state = "after"
+            return True
+        if self.state == "after":
+            if len(self.buf) < 2:
+                return False
+            if self.buf[:2] == b"--":
+                self.state = "done"
+                if self.buf[2:] not in (b"", b"\r\n"):
+                    self.error = "bytes after the close delimiter"
+                return False
+            if self.buf[:2] != b"\r\n":
+                self.error = "no CR LF after a delimiter"
+                return False
+            self.buf = self.buf[2:]
+            self.state = "headers"
+            return True
+        if self.state == "headers":
+            j = self.buf.find(b"\r\n\r\n")
+            if j < 0:
+                return False
+            self.cur = {"name": None, "filename": None, "type": None, "size": 0,
+                        "_h": hashlib.sha256(), "_small": b""}
+            for line in self.buf[:j].split(b"\r\n"):
+                k, _, v = line.decode("latin-1").partition(":")
+                k, v = k.strip().lower(), v.strip()
+                if k == "content-disposition":
+                    m = re.search(r'(?:^|;) *name="([^"]*)"', v)
+                    self.cur["name"] = m and m.group(1).encode("latin-1").decode("utf-8", "replace")
+                    m = re.search(r'; *filename="([^"]*)"', v)
+                    self.cur["filename"] = m and m.group(1).encode("latin-1").decode("utf-8", "replace")
+                    self.cur["disposition"] = v.split(";")[0]
+                elif k == "content-type":
+                    self.cur["type"] = v
+            self.buf = self.buf[j + 4:]
+            self.state = "body"
+            return True
+        return False
+
+    def take(self, data):
+        self.cur["size"] += len(data)
+        self.cur["_h"].update(data)
+        if len(self.cur["_small"]) < 4096:
+            self.cur["_small"] += data[:4096]
+        self.cur["sha256"] = self.cur["_h"].hexdigest()
+        self.cur["text"] = self.cur["_small"].decode("utf-8", "replace") if self.cur["size"] <= 4096 else None
+
+
+class _Multipart:
+    def __init__(self, n, content_type):
+        self.n, self.content_type, self.raw = n, content_type, None
+        msg = email.message.Message()
+        msg["content-type"] = content_type
+        self.boundary = msg.get_param("boundary")
+        self.scan = MultipartScan(self.boundary.encode("latin-1")) if self.boundary else None
+
+    def __len__(self):
+        return self.n
+
+    def report(self):
+        out = {"content_type": self.content_type, "boundary": self.boundary, "length": self.n,
+               "error": self.scan.error if self.scan else "no boundary",
+               "parts": self.scan.parts if self.scan else []}
+        if self.raw is not None:
+            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + self.content_type.encode("latin-1") + b"\r\n\r\n" + self.raw)
+            out["email"] = []
+            for p in (msg.iter_parts() if msg.is_multipart() else []):
+                data = p.get_payload(decode=True)
+                out["email"].append({"name": p.get_param("name", header="content-disposition"),
+                                     "filename": p.get_filename(), "type": p.get("content-type"),
+                                     "sha256": hashlib.sha256(data).hexdigest(),
+                                     "text": data.decode("utf-8", "replace") if len(data) <= 4096 else None})
+        return out
+
+
+async def read_multipart(reader, n, content_type):
+    # Streamed through MultipartScan; kept whole (for the email parser too) up to 4 MiB.
+    mp = _Multipart(n, content_type)
+    left, keep = n, n <= 4 * 1024 * 1024
+    raw = []
+    while left:
+        chunk = await reader.read(min(left, 1 << 20))
+        if not chunk:
+            raise asyncio.IncompleteReadError(b"", left)
+        left -= len(chunk)
+        if mp.scan:
+            mp.scan.feed(chunk)
+        if keep:
+            raw.append(chunk)
+    if mp.scan:
+        mp.scan.finish()
+    if keep:
+        mp.raw = b"".join(raw)
+    return mp
 
 
 async def read_body_hashed(reader, n, hd):
@@ -208,6 +358,48 @@ class _Hashed:
 
 def body_sha(body):
     return body.digest if isinstance(body, _Hashed) else hashlib.sha256(body).hexdigest()
+
+
+# /multipart-reply?case=NAME: (Content-Type, body) for formData() to parse
+def _mp(*parts, boundary=b"BOUNDARY", close=b"--BOUNDARY--\r\n"):
+    return b"".join(b"--" + boundary + b"\r\n" + p + b"\r\n" for p in parts) + close
+
+
+REPLIES = {
+    "basic": ("multipart/form-data; boundary=BOUNDARY", _mp(
+        b'Content-Disposition: form-data; name="text"\r\n\r\nhello\r\nworld',
+        b'Content-Disposition: form-data; name="q%22uote%0D%0Aname"\r\n\r\nv',
+        b'Content-Disposition: form-data; name="\xc3\xa9t\xc3\xa9"\r\n\r\n\xc3\xa9',
+        b'Content-Disposition: form-data; name="bad"\r\n\r\n\xff\xfe',
+        b'Content-Disposition: form-data; name="file"; filename="a%22b.txt"\r\n'
+        b'Content-Type: Text/HTML; charset=UTF-8\r\n\r\n<p>\x00\r\n--BOUNDAR</p>',
+        b'Content-Disposition: form-data; name="notype"; filename=""\r\n\r\nno type',
+        b'Content-Disposition: form-data; name="latin"; filename="f"\r\n'
+        b'Content-Type: text/\xe9\r\n\r\nx',
+        b'Content-Disposition: form-data; name="text"\r\n\r\nsecond')),
+    "bom": ("multipart/form-data; boundary=BOUNDARY", _mp(
+        b'Content-Disposition: form-data; name="\xef\xbb\xbfn"\r\n\r\n\xef\xbb\xbfv',
+        b'Content-Disposition: form-data; name="f"; filename="\xef\xbb\xbfx"\r\n\r\n\xef\xbb\xbfbody')),
+    "empty": ("multipart/form-data; boundary=BOUNDARY", b"--BOUNDARY--\r\n"),
+    "quoted-boundary": ('multipart/form-data; boundary="a b;c"', _mp(
+        b'Content-Disposition: form-data; name="n"\r\n\r\nv', boundary=b"a b;c",
+        close=b"--a b;c--")),
+    "no-boundary": ("multipart/form-data", _mp(b'Content-Disposition: form-data; name="n"\r\n\r\nv')),
+    "wrong-boundary": ("multipart/form-data; boundary=OTHER", _mp(b'Content-Disposition: form-data; name="n"\r\n\r\nv')),
+    "no-close": ("multipart/form-data; boundary=BOUNDARY",
+                 b'--BOUNDARY\r\nContent-Disposition: form-data; name="n"\r\n\r\nv\r\n'),
+    "no-name": ("multipart/form-data; boundary=BOUNDARY", _mp(b'Content-Type: text/plain\r\n\r\nv')),
+    "lf-only": ("multipart/form-data; boundary=BOUNDARY",
+                b'--BOUNDARY\nContent-Disposition: form-data; name="n"\n\nv\n--BOUNDARY--\n'),
+    "bad-header": ("multipart/form-data; boundary=BOUNDARY", _mp(
+        b'Content-Disposition: form-data; name="n"\r\nNo Colon Here\r\n\r\nv')),
+    "epilogue": ("multipart/form-data; boundary=BOUNDARY", _mp(
+        b'Content-Disposition: form-data; name="n"\r\n\r\nv') + b"trailing"),
+    "urlencoded": ("application/x-www-form-urlencoded;charset=UTF-8",
+                   b"a=1&b=two+words&c=%C3%A9%20x&a=again&=empty&d&e=%ZZ"),
+    "text": ("text/plain", b"a=1"),
+    "none": (None, b"a=1"),
+}
 
 
 def head(status, headers=(), reason=None):
@@ -296,6 +488,25 @@ async def handle(req, reader, writer):
         if not isinstance(req.body, _Hashed) and len(req.body) <= 65536:
             out["body"] = req.body.decode("latin-1")
         await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
+    elif p == "/multipart":
+        out = req.body.report() if isinstance(req.body, _Multipart) else {"error": "no body"}
+        await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
+    elif p == "/mirror":
+        hs = [("Content-Type", req.headers["content-type"])] if "content-type" in req.headers else []
+        await send(writer, 200, req.body if isinstance(req.body, bytes) else b"", hs)
+    elif p == "/multipart-reply":
+        if q.get("case") == "big":
+            n = int(q.get("n", "0"))
+            head_part = (b'--BOUNDARY\r\nContent-Disposition: form-data; name="big"; filename="big.bin"\r\n'
+                         b'Content-Type: application/octet-stream\r\n\r\n')
+            tail = b"\r\n--BOUNDARY--\r\n"
+            writer.write(head(200, [("Content-Type", "multipart/form-data; boundary=BOUNDARY"),
+                                    ("Content-Length", str(len(head_part) + n + len(tail)))]) + head_part)
+            await stream_pattern(reader, writer, n)
+            await send_part(reader, writer, tail)
+        else:
+            ctype, body = REPLIES[q.get("case", "basic")]
+            await send(writer, 200, body, [("Content-Type", ctype)] if ctype else [])
     elif p == "/bytes":
         n = int(q.get("n", "0"))
         chunked = q.get("chunked") == "1"
