@@ -48,7 +48,9 @@ struct uvb_state {
     uv_loop_t *loop;
     int host;                              /* the loop is the host's */
     uv_async_t async;
-    uv_timer_t wait_timer;
+    uv_timer_t wait_timer;                 /* bounds uvb_wait's poll */
+    uv_prepare_t wait_prepare;             /* arms wait_timer inside uv_run */
+    int wait_ms;                           /* uvb_wait's timeout, for wait_prepare */
     uv_timer_t host_timer;
     uv_check_t host_check;
     int open_handles;                      /* our own handles not yet closed */
@@ -276,6 +278,18 @@ static void drive(struct uvb_conn *u)
 static void on_async(uv_async_t *a) { (void)a; }
 static void on_wait_timer(uv_timer_t *t) { (void)t; }
 
+/* uvb_wait's timer is armed here, in uv_run's prepare phase: after uv_run has refreshed its
+   clock and run the timers due, just before it computes the poll timeout from the next
+   timer. Armed before uv_run, the timer could be due by the time uv_run reads the clock
+   (a millisecond boundary crossed, or the thread preempted in between): uv_run then ran it
+   before polling, and with no other timer due soon the poll slept until the next I/O - the
+   core's timers stalled for as long as a response took (docs/reliability.md). */
+static void on_wait_prepare(uv_prepare_t *p)
+{
+    struct uvb_state *s = p->data;
+    uv_timer_start(&s->wait_timer, on_wait_timer, (uint64_t)s->wait_ms, 0);
+}
+
 static void own_closed(uv_handle_t *h)
 {
     struct uvb_state *s = h->data;
@@ -329,8 +343,9 @@ static int uvb_create(void *state, const rt_backend_env *env, char *err, size_t 
     uv_async_init(s->loop, &s->async, on_async);
     uv_unref((uv_handle_t *)&s->async);
     uv_timer_init(s->loop, &s->wait_timer);
-    s->async.data = s->wait_timer.data = s;
-    s->open_handles = 2;
+    uv_prepare_init(s->loop, &s->wait_prepare);
+    s->async.data = s->wait_timer.data = s->wait_prepare.data = s;
+    s->open_handles = 3;
     if (s->host) {
         uv_timer_init(s->loop, &s->host_timer);
         uv_check_init(s->loop, &s->host_check);
@@ -347,6 +362,7 @@ static void uvb_destroy(void *state)
     struct uvb_state *s = state;
     uv_close((uv_handle_t *)&s->async, own_closed);
     uv_close((uv_handle_t *)&s->wait_timer, own_closed);
+    uv_close((uv_handle_t *)&s->wait_prepare, own_closed);
     if (s->host) {
         uv_close((uv_handle_t *)&s->host_timer, own_closed);
         uv_close((uv_handle_t *)&s->host_check, own_closed);
@@ -376,13 +392,14 @@ static int uvb_wait(void *state, int timeout_ms)
         uv_run(s->loop, UV_RUN_NOWAIT);
     } else {
         if (timeout_ms > 0) {
-            /* relative to now, not to the loop's cached time: a stale time makes the timer
-               due at once, uv_run then runs it before polling and, with no other timer
-               left, polls with no timeout - the core's timers would wait for I/O */
-            uv_update_time(s->loop);
-            uv_timer_start(&s->wait_timer, on_wait_timer, (uint64_t)timeout_ms, 0);
+            /* not armed here but in on_wait_prepare, against the clock uv_run polls by;
+               the prepare handle (active, referenced) also keeps uv_run from returning
+               at once when no other handle is active */
+            s->wait_ms = timeout_ms;
+            uv_prepare_start(&s->wait_prepare, on_wait_prepare);
         }
         uv_run(s->loop, UV_RUN_ONCE);
+        uv_prepare_stop(&s->wait_prepare);
         uv_timer_stop(&s->wait_timer);
     }
     return 0;
