@@ -72,7 +72,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
+.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind check-fdlimit deps demo bench bench-quick \
         fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
@@ -190,7 +190,11 @@ check-js: $(RTJS)
 check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),$(B)/hostloop-test,)
 	tests/c/run-embed.sh $(B)
 
-check: all check-unit check-embed check-js
+# Descriptor exhaustion: 600 fetches at once under `ulimit -n 256` must all succeed.
+check-fdlimit: $(RTJS)
+	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/fdlimit/run.sh $(B)
+
+check: all check-unit check-embed check-js check-fdlimit
 
 # The contract is small: tests/c/poll_backend.c, a single-threaded poll(2) transport written
 # against include/runtime_backend.h only, runs the whole JS suite (make test runs it once).

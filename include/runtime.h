@@ -64,14 +64,16 @@ extern "C" {
     X(SYS,             -34, "ESYS",              "system call failed")                  \
     X(CLOSED,          -35, "ECLOSED",           "connection closed before the response head") \
     X(PROXY,           -36, "PROXY_CONNECT_FAILED", "could not connect through the proxy")  \
-    X(PROXY_URL,       -37, "INVALID_PROXY",     "proxy URL invalid or unsupported (http:// only)")
+    X(PROXY_URL,       -37, "INVALID_PROXY",     "proxy URL invalid or unsupported (http:// only)") \
+    X(MFILE,           -38, "EMFILE",            "too many open files in this process")  \
+    X(NFILE,           -39, "ENFILE",            "too many open files in the system")
 
 enum {
     RT_OK = 0,
 #define RT__ERR_ENUM(sym, val, name, msg) RT_E##sym = (val),
     RT_ERRNO_MAP(RT__ERR_ENUM)
 #undef RT__ERR_ENUM
-    RT_E__LAST = -38
+    RT_E__LAST = -40
 };
 
 /* "connection refused" etc.; "unknown error" for a value not in the table. Any thread. */

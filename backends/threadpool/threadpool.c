@@ -558,13 +558,16 @@ static void tp_carry(void *state, rt_conn *c)
     } else if (!u->queued) {
         /* an idle worker for each queued connection, or a new one (up to the maximum): a
            worker stays with its connection while it waits on the network */
-        if (sh->qlen + 1 > sh->idle && sh->workers < sh->max && spawn_locked(sh) != 0 &&
-            sh->workers == 0) {
-            /* no thread at all: nothing would ever carry it; fail and close it from here
-               (it never had a worker, so it has no socket) */
+        int e = sh->qlen + 1 > sh->idle && sh->workers < sh->max ? spawn_locked(sh) : 0;
+        if (e && (sh->workers == 0 || (u->fd < 0 && (e == EMFILE || e == ENFILE)))) {
+            /* no thread at all: nothing would ever carry it; or no descriptor for a new
+               worker's eventfd, when a connection not made yet would need one for its socket
+               as well. Fail and close it from here (it has no socket): EMFILE/ENFILE is
+               pressure, on which the core makes the request wait for a descriptor (a worker
+               busy with a connection frees one when that closes) up to its connect timeout */
             u->closed = 1;
             pthread_mutex_unlock(&sh->mu);
-            rt_conn_failed(c, RT_CONN_SOCKET, EAGAIN);
+            rt_conn_failed(c, RT_CONN_SOCKET, e);
             rt_conn_closed(c);
             return;
         }

@@ -268,6 +268,7 @@ void rt__req_cancel(rt__req *r)
             }
             r->flags &= ~(unsigned)R_WAITING;
         }
+        rt__pool_fd_unlink(net, r);
         detach(net, r);
         req_ended(net, r);
     } else if (r->conn && r->conn->lreq == r) {
@@ -366,6 +367,10 @@ static void run_deadlines(rt__net *net)
     rt__timer_node *n;
     while ((n = rt__theap_peek(&net->deadlines)) != NULL && n->deadline <= now) {
         rt__theap_pop(&net->deadlines);
+        if (n == &net->fd_dl) {
+            rt__pool_fd_timer(net);        /* requests waiting for a descriptor */
+            continue;
+        }
         rt_conn *c = (rt_conn *)((char *)n - offsetof(rt_conn, dl));
         timed_out(net, c);
     }
@@ -412,6 +417,14 @@ static void on_terminal(rt__net *net, rt__xev *ev)
         forward_end(net, r, &e);
         return;
     }
+    /* no descriptor for its socket: it waits for one (lib/net/pool.c), up to its connect
+       timeout; the connection it failed on had none to give back */
+    if (ev->pressure && !(r->flags & (R_ENDED | R_CLOSED)) && !net->shutting_down) {
+        if (c)
+            c->no_fd = 1;
+        rt__pool_fd_wait(net, r, ev->code, ev->msg);
+        return;
+    }
     /* a pooled connection that turned out closed before answering: once more, on a new one */
     if (ev->stale && r->retry && !(r->flags & (R_RETRIED | R_ENDED | R_CLOSED)) &&
         !net->shutting_down) {
@@ -431,6 +444,7 @@ static void handle(rt__net *net, rt__xev *ev)
         ev->req = NULL;
         ev->chunk = NULL;
         ev->block = NULL;
+        ev->pressure = 0;
         local.embedded = 0;
         local.next = NULL;
         ev = &local;
@@ -514,6 +528,7 @@ int rt__net_new(const rt__net_config *cfg, rt__net **out)
     net->threaded = (cfg->backend->caps & RT_BACKEND_CAP_THREADED) != 0;
     net->conn_data_off = rt__conn_data_offset();
     pthread_mutex_init(&net->mu, NULL);
+    net->fd_dl.index = SIZE_MAX;
     rt__chunk_pool_init(&net->chunks);
     net->sessions = rt_tls_sessions_new();  /* NULL: simply no resumption */
     *out = net;
@@ -543,11 +558,15 @@ void rt__net_shutdown(rt__net *net)
             r->flags &= ~(unsigned)R_WAITING;
             r->wnext = NULL;
         }
+        r->flags &= ~(unsigned)R_FDWAIT;
+        r->fdnext = NULL;
         if (r->conn)
             detach(net, r);
         req_ended(net, r);
     }
     net->wait_head = net->wait_tail = NULL;
+    net->fd_head = net->fd_tail = NULL;
+    rt__theap_remove(&net->deadlines, &net->fd_dl);
     for (rt_conn *c = net->conns; c; c = c->all_next)
         rt__pool_close(net, c);
     /* the backend closes them and says so; give it a little while (a worker may be in a

@@ -59,6 +59,8 @@ typedef struct rt__xev {
     int code;
     int stale;                             /* a reused connection failed before any response
                                               byte: the request may go again elsewhere */
+    int pressure;                          /* no descriptor for a socket (EMFILE, ENFILE): the
+                                              request may wait for one (lib/net/pool.c) */
     char msg[200];
     int embedded;                          /* part of the connection: not freed */
     struct rt__xev *next;
@@ -78,7 +80,8 @@ enum {
     R_ENDED = 2,                           /* END or ERROR went to the engine (or must not) */
     R_CLOSED = 4,                          /* the engine let go */
     R_RETRIED = 8,
-    R_WAITING = 16                         /* in the wait queue for a connection slot */
+    R_WAITING = 16,                        /* in the wait queue for a connection slot */
+    R_FDWAIT = 32                          /* in the queue of requests waiting for a descriptor */
 };
 
 struct rt__req {
@@ -109,6 +112,9 @@ struct rt__req {
     rt__req_cb cb;
     void *ud;
     struct rt__req *wnext;                 /* wait queue */
+    struct rt__req *fdnext;                /* descriptor queue (R_FDWAIT) */
+    uint64_t fd_since;                     /* when it first found no descriptor (ms; 0: never) */
+    int fd_code;                           /* RT_EMFILE or RT_ENFILE: what it fails with */
     struct rt__req *all_prev, *all_next;
     rt__xev fail_ev;                       /* an error found on the loop thread (a connection
                                               that cannot be made): never allocated */
@@ -152,6 +158,8 @@ struct rt_conn {
     rt__timer_node dl;                     /* deadline; dl.index == SIZE_MAX when unarmed */
     int phase;                             /* PH_*: which deadline dl is */
     int idle;                              /* on org->idle */
+    uint8_t no_fd;                         /* failed for want of a descriptor: its close frees
+                                              none */
     struct rt_conn *idle_next;
     struct rt_conn *all_prev, *all_next;
     rt__xev term_ev;                       /* the exchange's DONE or ERROR: never allocated,
@@ -178,6 +186,12 @@ struct rt__net {
     uint64_t in_flight;                    /* requests started, not ended */
     unsigned active;                       /* exchanges running (max_connections) */
     struct rt__req *wait_head, *wait_tail;
+    /* requests waiting for a descriptor (EMFILE/ENFILE), oldest first, and the timer that
+       retries them and ends their wait at their connect timeout (lib/net/pool.c) */
+    struct rt__req *fd_head, *fd_tail;
+    rt__timer_node fd_dl;                  /* in deadlines while the queue is not empty */
+    uint32_t fd_backoff_ms;
+    uint64_t fd_retry_at;
     int dispatching;
     int shutting_down;
 };
@@ -204,6 +218,13 @@ void rt__pool_forget(rt__net *net, struct rt_conn *c);    /* c closed: free it *
 void rt__pool_slot_free(rt__net *net, struct rt__req *req);
 void rt__pool_start_waiting(rt__net *net);
 void rt__pool_free(rt__net *net);
+/* Descriptor pressure: req found no descriptor for a socket (code RT_EMFILE or RT_ENFILE);
+   it waits for one (a connection closing, or a retry after a short backoff) up to its
+   connect timeout. */
+void rt__pool_fd_wait(rt__net *net, struct rt__req *req, int code, const char *msg);
+void rt__pool_fd_unlink(rt__net *net, struct rt__req *req);
+/* The descriptor timer is due (lib/net/client.c's deadlines). */
+void rt__pool_fd_timer(rt__net *net);
 
 /* lib/net/conn.c */
 struct rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls,

@@ -290,6 +290,8 @@ static int map_errno(int e)
     case EHOSTUNREACH: return RT_EHOSTUNREACH;
     case ENETUNREACH: return RT_ENETUNREACH;
     case ENOMEM: case ENOBUFS: return RT_ENOMEM;
+    case EMFILE: return RT_EMFILE;
+    case ENFILE: return RT_ENFILE;
     default: return RT_ESYS;
     }
 }
@@ -302,10 +304,16 @@ void rt_conn_failed(rt_conn *c, int stage, int err)
         return;
     }
     const char *what = err ? strerror(err) : "no such host";
+    /* no descriptor for a socket (or for the lookup's own files): pressure, not failure -
+       the request waits for one (lib/net/pool.c); the event says so */
+    c->term_ev.pressure = (err == EMFILE || err == ENFILE) &&
+                          (stage == RT_CONN_SOCKET || stage == RT_CONN_RESOLVE);
+    int code = map_errno(err);
     switch (stage) {
     case RT_CONN_RESOLVE:
-        rt__x_fail(c, err ? map_errno(err) == RT_ENOMEM ? RT_ENOMEM : RT_ESYS : RT_ENOTFOUND,
-                   "getaddrinfo %s: %s", c->host, what);
+        if (code != RT_ENOMEM && code != RT_EMFILE && code != RT_ENFILE)
+            code = err ? RT_ESYS : RT_ENOTFOUND;
+        rt__x_fail(c, code, "getaddrinfo %s: %s", c->host, what);
         break;
     case RT_CONN_SOCKET:
         rt__x_fail(c, map_errno(err), "socket for %s:%u: %s", c->host, c->port, what);
