@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "client_int.h"
+#include "tls_sessions.h"
 
 static rt__origin *origin_get(rt__net *net, const rt__req *r)
 {
@@ -73,6 +74,50 @@ static rt_conn *take_idle(rt__net *net, rt__origin *o, rt__req *r)
     return NULL;
 }
 
+/* ---- TLS: one handshake leads, the others resume its session ----
+ *
+ * 1,000 new connections to an origin with no session to resume would make 1,000 full
+ * handshakes (the public-key work on both ends) before the first one put a session in the
+ * cache. Instead the first leads; the others connect (TCP) meanwhile but wait to start TLS
+ * until its handshake is over, then offer its session (an abbreviated handshake: no public-key
+ * work). They wait under their own deadline (the head's, which covers the handshake). If the
+ * leader fails or goes away first, they all go on with handshakes of their own; if the
+ * server gave no session, nobody waits for that origin again. Only a connection verifying
+ * with the same trust store and insecure setting waits for a leader. */
+
+static void lead_or_wait(rt__net *net, rt__origin *o, rt_conn *c, const rt__req *r)
+{
+    if (!net->sessions || o->no_resume || rt__tls_session_has(net->sessions, o->key))
+        return;
+    if (!o->hs_leader) {
+        o->hs_leader = c;
+        o->hs_trust = r->trust;
+        o->hs_insecure = r->insecure;
+        c->hs_lead = 1;
+    } else if (o->hs_trust == r->trust && o->hs_insecure == r->insecure) {
+        c->hs_wait = 1;                    /* not carried yet: no lock needed */
+    }
+}
+
+void rt__pool_lead_over(rt__net *net, rt_conn *c)
+{
+    rt__origin *o = c->org;
+    if (!o || o->hs_leader != c)
+        return;
+    o->hs_leader = NULL;
+    if (__atomic_load_n(&c->hs_done, __ATOMIC_ACQUIRE) && net->sessions &&
+        !rt__tls_session_has(net->sessions, o->key))
+        o->no_resume = 1;                  /* a full handshake and no session to resume */
+    for (rt_conn *w = net->conns; w; w = w->all_next) {
+        if (w->org != o || !w->hs_wait)
+            continue;
+        rt__conn_lock(w);
+        w->hs_wait = 0;
+        rt__conn_unlock(w);
+        rt__net_carry(net, w);
+    }
+}
+
 static void start(rt__net *net, rt__req *r)
 {
     rt__origin *o = r->org;
@@ -103,6 +148,8 @@ static void start(rt__net *net, rt__req *r)
     rt__conn_attach(c, r);                 /* not carried yet: no lock needed */
     c->lreq = r;
     r->conn = c;
+    if (r->tls)
+        lead_or_wait(net, o, c, r);
     rt__conn_arm(net, c, PH_CONNECT, r->connect_ms);
     rt__net_carry(net, c);
 }
@@ -317,6 +364,7 @@ void rt__pool_done(rt__net *net, rt_conn *c, int keep)
 
 void rt__pool_close(rt__net *net, rt_conn *c)
 {
+    rt__pool_lead_over(net, c);
     unlink_idle(c);
     rt__theap_remove(&net->deadlines, &c->dl);
     c->phase = PH_NONE;
@@ -331,6 +379,7 @@ void rt__pool_close(rt__net *net, rt_conn *c)
 
 void rt__pool_forget(rt__net *net, rt_conn *c)
 {
+    rt__pool_lead_over(net, c);
     unlink_idle(c);
     rt__theap_remove(&net->deadlines, &c->dl);
     if (c->lreq) {                         /* closed under a request with no word on it (a
