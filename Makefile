@@ -72,7 +72,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind check-fdlimit deps demo bench bench-quick \
+.PHONY: all lib cli test check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
         fuzz install clean check-symbols
 
 all: $(LIB) $(RTJS)
@@ -190,6 +190,16 @@ check-js: $(RTJS)
 check-embed: $(B)/embed-example $(B)/embed-test $(if $(filter libuv,$(BACKEND)),$(B)/hostloop-test,)
 	tests/c/run-embed.sh $(B)
 
+# The network side under failing allocations: every allocation of a fetch, a TLS handshake,
+# a redirect, a streamed body (...) fails in turn; each must end in an error or a rejected
+# promise, never a crash, a hang or a leak (CI: under SANITIZE=address,undefined, both backends).
+$(B)/net-faults: tests/c/net_faults.c tests/c/fake_backend.c $(LIB)
+	$(CC) $(CPPFLAGS) -Itests/c $(CFLAGS_RT) -o $@ tests/c/net_faults.c tests/c/fake_backend.c \
+	  $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+check-faults: $(B)/net-faults
+	tests/c/run-faults.sh $(B)
+
 # Descriptor exhaustion: 600 fetches at once under `ulimit -n 256` must all succeed.
 check-fdlimit: $(RTJS)
 	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/fdlimit/run.sh $(B)
@@ -203,7 +213,7 @@ $(B)/rtjs-poll: cli/rtjs.c tests/c/poll_backend.c $(LIB)
 	  tests/c/poll_backend.c $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 check-poll: $(B)/rtjs-poll
-	RTJS=$(B)/rtjs-poll tests/run-js.sh $(B)
+	RTJS=$(B)/rtjs-poll TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
 # The JS suite under valgrind memcheck: any invalid access or definite/indirect leak fails
 # the test (tools/valgrind.supp lists the few suppressions, each explained).

@@ -192,6 +192,9 @@ struct rt_conn {
     rt__xev term_ev;                       /* the exchange's DONE or ERROR: never allocated,
                                               so an exchange always ends */
     rt__xev closed_ev;                     /* posted by rt_conn_closed: never allocated */
+    rt__xev conn_ev;                       /* XEV_CONNECTED, once: never allocated (lost, the
+                                              head's deadline would never replace the
+                                              connect deadline) */
     /* followed by the backend's conn_size bytes */
 };
 

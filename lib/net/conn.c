@@ -65,6 +65,9 @@ rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, co
     c->closed_ev.embedded = 1;
     c->term_ev.c = c;
     c->term_ev.embedded = 1;
+    c->conn_ev.type = XEV_CONNECTED;
+    c->conn_ev.c = c;
+    c->conn_ev.embedded = 1;
     c->job.run = job_run;
     c->job_ev.type = XEV_JOB;
     c->job_ev.c = c;
@@ -250,7 +253,7 @@ static void job_run(rt__work *j)
 static int step_away(rt_conn *c, int kind)
 {
     rt__net *net = c->net;
-    if (net->threaded)
+    if (net->threaded || !c->req)
         return 0;                          /* the carrier is a worker already */
     c->job_kind = kind;
     c->job_busy = 1;
@@ -444,9 +447,7 @@ void rt_conn_connected(rt_conn *c)
         return;
     }
     c->state = CS_OPEN;
-    rt__xev *ev = rt__xev_new(XEV_CONNECTED, c);
-    if (ev)
-        rt__net_post(c->net, ev);          /* lost: the connect deadline stays (harmless) */
+    rt__net_post(c->net, &c->conn_ev);
     rt__conn_unlock(c);                    /* TLS starts at the next poll (tls_start) */
 }
 

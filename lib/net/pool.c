@@ -133,7 +133,11 @@ static void start(rt__net *net, rt__req *r)
         rt__net_carry(net, c);
         return;
     }
-    c = rt__conn_new(net, r->host, r->port, r->tls, o->key);
+    /* room in the deadline heap for every connection's one deadline (and the descriptor
+       timer) now, so that arming one later cannot fail: a request never runs without its
+       deadlines because memory was short at the moment */
+    c = rt__theap_reserve(&net->deadlines, net->nconns + 2) < 0
+            ? NULL : rt__conn_new(net, r->host, r->port, r->tls, o->key);
     if (!c) {
         rt__pool_slot_free(net, r);
         rt__req_fail_later(net, r, RT_ENOMEM, "out of memory");
