@@ -481,6 +481,12 @@ static void handle(rt__net *net, rt__xev *ev)
     rt_conn *c = ev->c;
     rt__req *r = ev->req;
     switch (ev->type) {
+    case XEV_CONNECTING:
+        /* a backend may queue a connection for a thread before it connects it (the thread
+           pool at its limit): the connect timeout is the connect's, not the queue's */
+        if (c->lreq && c->phase == PH_CONNECT)
+            rt__conn_arm(net, c, PH_CONNECT, c->lreq->connect_ms);
+        break;
     case XEV_CONNECTED:
         if (c->lreq && c->phase == PH_CONNECT)
             rt__conn_arm(net, c, PH_HEADERS, c->lreq->headers_ms);
@@ -533,7 +539,7 @@ static void handle(rt__net *net, rt__xev *ev)
 /* A dispatch hands events to the engine (JavaScript runs for each) for at most this long;
    the rest wait for the next turn, after the due timers. Without it, 1,000 responses that
    arrive together ran as one turn of a hundred milliseconds with no timer in it. */
-#define DISPATCH_BUDGET_US 10000
+#define DISPATCH_BUDGET_US 25000
 
 void rt__net_dispatch(rt__net *net)
 {

@@ -31,6 +31,9 @@ struct rt__decoder;
 /* ---- events from connections to the loop thread ---- */
 enum {
     XEV_CONNECTED = 1,                     /* TCP up: the connect deadline is over */
+    XEV_CONNECTING,                        /* the backend starts connecting: the connect
+                                              deadline starts (not while it queues the
+                                              connection for a thread) */
     XEV_SENT,                              /* the request is on the wire */
     XEV_HEAD,
     XEV_DATA,
@@ -195,6 +198,8 @@ struct rt_conn {
     rt__xev conn_ev;                       /* XEV_CONNECTED, once: never allocated (lost, the
                                               head's deadline would never replace the
                                               connect deadline) */
+    rt__xev cstart_ev;                     /* XEV_CONNECTING, once: never allocated */
+    uint8_t connecting;                    /* carrier: cstart_ev was posted */
     /* followed by the backend's conn_size bytes */
 };
 

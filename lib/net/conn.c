@@ -68,6 +68,9 @@ rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, co
     c->conn_ev.type = XEV_CONNECTED;
     c->conn_ev.c = c;
     c->conn_ev.embedded = 1;
+    c->cstart_ev.type = XEV_CONNECTING;
+    c->cstart_ev.c = c;
+    c->cstart_ev.embedded = 1;
     c->job.run = job_run;
     c->job_ev.type = XEV_JOB;
     c->job_ev.c = c;
@@ -409,6 +412,10 @@ void rt_conn_poll(rt_conn *c, rt_conn_want *w)
         w->op = RT_CONN_CONNECT;
         w->host = c->host;
         w->port = c->port;
+        if (!c->connecting) {              /* the connect deadline runs from here */
+            c->connecting = 1;
+            rt__net_post(c->net, &c->cstart_ev);
+        }
         break;
     case CS_OPEN:
         if (c->use_tls && !c->tls) {

@@ -154,7 +154,7 @@ static void start(rt__net *net, rt__req *r)
     r->conn = c;
     if (r->tls)
         lead_or_wait(net, o, c, r);
-    rt__conn_arm(net, c, PH_CONNECT, r->connect_ms);
+    rt__conn_arm(net, c, PH_CONNECT, 0);   /* armed when the backend starts connecting */
     rt__net_carry(net, c);
 }
 

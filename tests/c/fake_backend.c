@@ -11,7 +11,8 @@
  *   err-body    200 announcing 11 bytes, "par", then a reset
  *   hang        200 announcing 11 bytes, then nothing
  *   big         200 with 262,144 bytes, 4,096 per turn
- * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name).
+ * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name),
+ * "blackhole.fake" (the connect never completes).
  * fake_sockets limits the sockets open at once (EMFILE beyond it).
  */
 #include <errno.h>
@@ -107,6 +108,8 @@ static int step(struct fake_state *s, struct fake_conn *f)
             rt_conn_failed(f->c, RT_CONN_CONNECTING, ECONNREFUSED);
         else if (strncmp(w.host, "nxdomain.", 9) == 0)
             rt_conn_failed(f->c, RT_CONN_RESOLVE, 0);
+        else if (strncmp(w.host, "blackhole.", 10) == 0)
+            ;                              /* the connect never completes */
         else if (fake_sockets == 0) {
             fake_stats.no_socket++;
             rt_conn_failed(f->c, RT_CONN_SOCKET, EMFILE);

@@ -97,6 +97,17 @@ TEST(fake_no_such_name_rejects_fetch)
     rt_free(rt);
 }
 
+/* A connect that never completes fails at the connect timeout, counted from when the
+   backend starts connecting (not from when the request was queued for it) */
+TEST(fake_connect_timeout)
+{
+    rt_runtime *rt = fake_runtime();
+    run_script(rt, "fetch('http://blackhole.fake/fake/ok', { timeout: { connect: 50 } }).catch(function (e) {"
+                   "  out(e.cause.code + ' / ' + e.cause.message); });");
+    ASSERT_STREQ(out, "ETIMEDOUT / connect blackhole.fake:80: timed out after 50 ms\n");
+    rt_free(rt);
+}
+
 TEST(fake_keepalive_reuses_the_connection)
 {
     rt_runtime *rt = fake_runtime();
