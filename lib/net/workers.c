@@ -29,6 +29,7 @@
 #define WORKERS_MAX 4                      /* threads at most, whatever the CPU count */
 #define IDLE_EXIT_MS 5000                  /* an idle thread leaves after this */
 #define WORKER_NICE 10                     /* below the loop thread: CFS weight 110 vs 1024 */
+#define YIELD_US 500                       /* a worker gives the CPU up this often */
 
 enum { SLOT_FREE = 0, SLOT_RUNNING, SLOT_EXITED };
 
@@ -59,6 +60,7 @@ static void *worker_main(void *arg)
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice + WORKER_NICE) != 0) {
         /* not allowed: the thread keeps the loop thread's priority */
     }
+    uint64_t ran_since = rt__now_us();     /* since the CPU was last given up */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         rt__work *j = w->head;
@@ -70,6 +72,15 @@ static void *worker_main(void *arg)
             j->next = NULL;
             pthread_mutex_unlock(&w->mu);
             j->run(j);                     /* j may be gone after this: it posted itself */
+            /* the loop thread may be waiting for this CPU: the scheduler lets the running
+               thread finish its slice (~3 ms) before a waking one of higher priority gets
+               the CPU, and nice alone left the loop 3.5 ms late behind a run of jobs. Jobs
+               are short: giving the CPU up every YIELD_US of them bounds the loop's wait */
+            uint64_t now = rt__now_us();
+            if (now - ran_since >= YIELD_US) {
+                sched_yield();
+                ran_since = rt__now_us();
+            }
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -81,6 +92,7 @@ static void *worker_main(void *arg)
         w->idle++;
         int r = pthread_cond_timedwait(&w->cv, &w->mu, &until);
         w->idle--;
+        ran_since = rt__now_us();
         if (r == ETIMEDOUT && !w->head && !w->shutdown)
             break;                         /* idle long enough */
     }
