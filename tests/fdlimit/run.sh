@@ -16,7 +16,7 @@ TEST_HTTPS_PORT=$(port_of https)
 RT_CA_FILE="$tmp/certs/ca.pem"
 export TEST_HTTP_PORT TEST_HTTPS_PORT RT_CA_FILE
 limit=$(( 60 * ${TIMEOUT_SCALE:-1} ))
-(ulimit -n 256 && exec timeout "$limit" $RTJS_WRAPPER "$RTJS" "${FDJS:-$DIR/fd_limit.js}") >"$tmp/out" 2>"$tmp/err"
+(ulimit -n 256 && exec timeout "$limit" $RTJS_WRAPPER "$RTJS" "$DIR/fd_limit.js") >"$tmp/out" 2>"$tmp/err"
 code=$?
 if [ "$code" = 0 ] && cmp -s "$tmp/out" "$DIR/fd_limit.expected"; then
     echo "ok     fd_limit (rtjs, ulimit -n 256)"
