@@ -91,7 +91,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind deps demo bench bench-quick \
+.PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
         fuzz install uninstall clean check-symbols conformance
 
 all: $(LIB) $(RTJS)
@@ -223,7 +223,21 @@ check-embed: all $(if $(UVEXT_PKG),$(B)/libruntime-uvext.a,)
 	@left=$$(find $(TESTPREFIX) -type f -o -type l); if [ -n "$$left" ]; then \
 	  echo "FAIL make uninstall left: $$left"; exit 1; else echo "ok     make uninstall leaves nothing"; fi
 
-check: all check-unit check-embed check-js
+# The network side under failing allocations: every allocation of a fetch, a TLS handshake,
+# a redirect, a streamed body (...) fails in turn; each must end in an error or a rejected
+# promise, never a crash, a hang or a leak (CI: under SANITIZE=address,undefined, both backends).
+$(B)/net-faults: tests/c/net_faults.c tests/c/fake_backend.c $(LIB)
+	$(CC) $(CPPFLAGS) -Itests/c $(CFLAGS_RT) -o $@ tests/c/net_faults.c tests/c/fake_backend.c \
+	  $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+check-faults: $(B)/net-faults
+	tests/c/run-faults.sh $(B)
+
+# Descriptor exhaustion: 600 fetches at once under `ulimit -n 256` must all succeed.
+check-fdlimit: $(RTJS)
+	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/fdlimit/run.sh $(B)
+
+check: all check-unit check-embed check-js check-fdlimit
 
 # The contract is small: tests/c/poll_backend.c, a single-threaded poll(2) transport written
 # against include/runtime_backend.h only, runs the whole JS suite (make test runs it once).
@@ -232,7 +246,7 @@ $(B)/rtjs-poll: cli/rtjs.c tests/c/poll_backend.c $(LIB)
 	  tests/c/poll_backend.c $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 check-poll: $(B)/rtjs-poll
-	RTJS=$(B)/rtjs-poll tests/run-js.sh $(B)
+	RTJS=$(B)/rtjs-poll TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
 # The JS suite under valgrind memcheck: any invalid access or definite/indirect leak fails
 # the test (tools/valgrind.supp lists the few suppressions, each explained).

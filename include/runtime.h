@@ -67,14 +67,16 @@ extern "C" {
     X(PROXY,           -36, "PROXY_CONNECT_FAILED", "could not connect through the proxy")  \
     X(PROXY_URL,       -37, "INVALID_PROXY",     "proxy URL invalid or unsupported (http:// only)") \
     X(INTERRUPTED,     -38, "INTERRUPTED",       "execution interrupted (rt_interrupt or deadline)") \
-    X(FATAL,           -39, "EFATAL",            "fatal engine error: the runtime cannot be used")
+    X(FATAL,           -39, "EFATAL",            "fatal engine error: the runtime cannot be used") \
+    X(MFILE,           -40, "EMFILE",            "too many open files in this process")  \
+    X(NFILE,           -41, "ENFILE",            "too many open files in the system")
 
 enum {
     RT_OK = 0,
 #define RT__ERR_ENUM(sym, val, name, msg) RT_E##sym = (val),
     RT_ERRNO_MAP(RT__ERR_ENUM)
 #undef RT__ERR_ENUM
-    RT_E__LAST = -40
+    RT_E__LAST = -42
 };
 
 /* "connection refused" etc.; "unknown error" for a value not in the table. Any thread. */

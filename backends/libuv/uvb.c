@@ -15,9 +15,12 @@
  * a uv_timer armed for the core's next deadline and an unref'd uv_check, via
  * env->host_turn.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "runtime_backend.h"
@@ -161,6 +164,20 @@ static void do_connect(struct uvb_conn *u, const struct sockaddr *sa)
     }
 }
 
+/* A lookup that found "no such name" while the process is out of descriptors most likely
+   failed for that (glibc could not open /etc/hosts nor a socket to a name server, and says
+   EAI_NONAME or EAI_AGAIN; libuv passes errno on for EAI_SYSTEM only): EMFILE/ENFILE, which
+   the core treats as pressure, if a descriptor cannot be opened now; else 0. */
+static int lookup_pressure(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    return errno == EMFILE || errno == ENFILE ? errno : 0;
+}
+
 static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res)
 {
     struct uvb_conn *u = g->data;
@@ -178,7 +195,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res)
            wants 0 for "no such name" and its kin, else the errno */
         int err = status == UV_EAI_MEMORY ? UV_ENOMEM : status;
         int eai = err <= UV_EAI_ADDRFAMILY && err >= UV_EAI_SOCKTYPE - 16;
-        rt_conn_failed(u->c, RT_CONN_RESOLVE, eai || err == 0 ? 0 : -err);
+        rt_conn_failed(u->c, RT_CONN_RESOLVE, eai || err == 0 ? lookup_pressure() : -err);
         drive(u);
         return;
     }
@@ -216,7 +233,8 @@ static void start_connect(struct uvb_conn *u, const char *host, uint16_t port)
     if (r < 0) {
         u->resolving = 0;
         u->connecting = 0;
-        rt_conn_failed(u->c, RT_CONN_RESOLVE, r == UV_ENOMEM ? -r : 0);
+        rt_conn_failed(u->c, RT_CONN_RESOLVE,
+                       r == UV_ENOMEM || r == UV_EMFILE || r == UV_ENFILE ? -r : lookup_pressure());
         drive(u);
     }
 }

@@ -49,6 +49,7 @@ struct tp_lookup {
     int efd;                               /* written once the lookup is done */
     int err;                               /* 0, or an EAI_* code */
     int sys;                               /* errno for EAI_SYSTEM */
+    int pressure;                          /* EMFILE/ENFILE: failed out of descriptors */
     struct addrinfo *res;                  /* owned */
     struct tp_shared *sh;
     uint16_t port;
@@ -120,6 +121,20 @@ static void lookup_unref_locked(struct tp_lookup *l)
 
 /* ---- name lookup ---- */
 
+/* A lookup that found "no such name" while the process is out of descriptors most likely
+   failed for that (glibc could not open /etc/hosts nor a socket to a name server and says
+   EAI_NONAME or EAI_AGAIN, errno not promised): EMFILE/ENFILE, which the core treats as
+   pressure, if a descriptor cannot be opened now; else 0. */
+static int lookup_pressure(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    return errno == EMFILE || errno == ENFILE ? errno : 0;
+}
+
 static void *lookup_main(void *arg)
 {
     struct tp_lookup *l = arg;
@@ -131,10 +146,12 @@ static void *lookup_main(void *arg)
     snprintf(port, sizeof port, "%u", l->port);
     int g = getaddrinfo(l->host, port, &hints, &res);
     int sys = errno;
+    int pressure = g && g != EAI_SYSTEM && g != EAI_MEMORY ? lookup_pressure() : 0;
     struct tp_shared *sh = l->sh;
     pthread_mutex_lock(&sh->mu);
     l->err = g;
     l->sys = sys;
+    l->pressure = pressure;
     l->res = g == 0 ? res : NULL;
     uint64_t one = 1;
     ssize_t w = write(l->efd, &one, sizeof one);
@@ -249,14 +266,14 @@ static void connect_step(struct tp_worker *w, struct tp_conn *u, const char *hos
                 return;                    /* kicked: the core may have given up */
             pthread_mutex_lock(&u->sh->mu);
             struct tp_lookup *l = u->lookup;
-            int err = l->err, sys = l->sys;
+            int err = l->err, sys = l->sys, pressure = l->pressure;
             u->ai = l->res;
             l->res = NULL;
             pthread_mutex_unlock(&u->sh->mu);
             lookup_drop(u);
             if (err) {
                 rt_conn_failed(u->c, RT_CONN_RESOLVE,
-                               err == EAI_SYSTEM ? sys : err == EAI_MEMORY ? ENOMEM : 0);
+                               err == EAI_SYSTEM ? sys : err == EAI_MEMORY ? ENOMEM : pressure);
                 return;
             }
         } else {
@@ -558,13 +575,16 @@ static void tp_carry(void *state, rt_conn *c)
     } else if (!u->queued) {
         /* an idle worker for each queued connection, or a new one (up to the maximum): a
            worker stays with its connection while it waits on the network */
-        if (sh->qlen + 1 > sh->idle && sh->workers < sh->max && spawn_locked(sh) != 0 &&
-            sh->workers == 0) {
-            /* no thread at all: nothing would ever carry it; fail and close it from here
-               (it never had a worker, so it has no socket) */
+        int e = sh->qlen + 1 > sh->idle && sh->workers < sh->max ? spawn_locked(sh) : 0;
+        if (e && (sh->workers == 0 || (u->fd < 0 && (e == EMFILE || e == ENFILE)))) {
+            /* no thread at all: nothing would ever carry it; or no descriptor for a new
+               worker's eventfd, when a connection not made yet would need one for its socket
+               as well. Fail and close it from here (it has no socket): EMFILE/ENFILE is
+               pressure, on which the core makes the request wait for a descriptor (a worker
+               busy with a connection frees one when that closes) up to its connect timeout */
             u->closed = 1;
             pthread_mutex_unlock(&sh->mu);
-            rt_conn_failed(c, RT_CONN_SOCKET, EAGAIN);
+            rt_conn_failed(c, RT_CONN_SOCKET, e);
             rt_conn_closed(c);
             return;
         }

@@ -18,8 +18,8 @@ static struct rt__tls_state *state_of(rt_runtime *rt)
         rt->tls = rt__calloc(1, sizeof *rt->tls);
     struct rt__tls_state *s = rt->tls;
     if (s && !s->chosen) {
-        s->chosen = 1;
         s->error = rt__trust_choose(rt->cfg.ca_file, &s->trust, s->desc, sizeof s->desc);
+        s->chosen = s->error != RT_ENOMEM;    /* out of memory once: tried again next time */
     }
     return s;
 }

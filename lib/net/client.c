@@ -41,17 +41,11 @@ rt__xev *rt__xev_new(int type, rt_conn *c)
     return ev;
 }
 
-void rt__net_post(rt__net *net, rt__xev *ev)
+/* The queue is always locked: besides a threaded backend's carriers, the core's own
+   workers (lib/net/workers.c) post to it on any backend. Uncontended, that costs little. */
+static int post(rt__net *net, rt__xev *ev)
 {
     ev->next = NULL;
-    if (!net->threaded) {
-        if (net->evq_tail)
-            net->evq_tail->next = ev;
-        else
-            net->evq_head = ev;
-        net->evq_tail = ev;
-        return;
-    }
     pthread_mutex_lock(&net->mu);
     int was_empty = net->evq_head == NULL;
     if (net->evq_tail)
@@ -60,27 +54,37 @@ void rt__net_post(rt__net *net, rt__xev *ev)
         __atomic_store_n(&net->evq_head, ev, __ATOMIC_RELEASE);  /* rt__net_ready peeks */
     net->evq_tail = ev;
     pthread_mutex_unlock(&net->mu);
-    if (was_empty)
+    return was_empty;
+}
+
+void rt__net_post(rt__net *net, rt__xev *ev)
+{
+    if (post(net, ev) && net->threaded)
         rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);   /* the loop may sleep in wait() */
+}
+
+void rt__net_post_remote(rt__net *net, rt__xev *ev)
+{
+    if (post(net, ev))
+        rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);
 }
 
 /* Take the whole queue: what is posted meanwhile waits for the next dispatch, so a busy
    backend cannot keep the loop from its timers. */
-static rt__xev *take_events(rt__net *net)
+static rt__xev *take_events(rt__net *net, rt__xev **tail)
 {
-    if (net->threaded)
-        pthread_mutex_lock(&net->mu);
+    pthread_mutex_lock(&net->mu);
     rt__xev *list = net->evq_head;
+    *tail = net->evq_tail;
     __atomic_store_n(&net->evq_head, NULL, __ATOMIC_RELEASE);
     net->evq_tail = NULL;
-    if (net->threaded)
-        pthread_mutex_unlock(&net->mu);
+    pthread_mutex_unlock(&net->mu);
     return list;
 }
 
 int rt__net_ready(rt__net *net)
 {
-    return __atomic_load_n(&net->evq_head, __ATOMIC_ACQUIRE) != NULL;
+    return net->held_head || __atomic_load_n(&net->evq_head, __ATOMIC_ACQUIRE) != NULL;
 }
 
 void rt__net_wakeup(rt__net *net)
@@ -270,6 +274,7 @@ static void detach(rt__net *net, rt__req *r)
     rt_conn *c = r->conn;
     if (!c)
         return;
+    rt__pool_lead_over(net, c);            /* its waiters need not wait for it any more */
     rt__conn_lock(c);
     if (c->state != CS_CLOSED)
         c->state = CS_CLOSE;
@@ -301,6 +306,7 @@ void rt__req_cancel(rt__req *r)
             }
             r->flags &= ~(unsigned)R_WAITING;
         }
+        rt__pool_fd_unlink(net, r);
         detach(net, r);
         req_ended(net, r);
     } else if (r->conn && r->conn->lreq == r) {
@@ -399,6 +405,10 @@ static void run_deadlines(rt__net *net)
     rt__timer_node *n;
     while ((n = rt__theap_peek(&net->deadlines)) != NULL && n->deadline <= now) {
         rt__theap_pop(&net->deadlines);
+        if (n == &net->fd_dl) {
+            rt__pool_fd_timer(net);        /* requests waiting for a descriptor */
+            continue;
+        }
         rt_conn *c = (rt_conn *)((char *)n - offsetof(rt_conn, dl));
         timed_out(net, c);
     }
@@ -408,6 +418,8 @@ static void run_deadlines(rt__net *net)
 
 void rt__net_carry(rt__net *net, rt_conn *c)
 {
+    if (net->backend_gone)
+        return;
     rt__conn_lock(c);
     int closed = c->state == CS_CLOSED;
     rt__conn_unlock(c);
@@ -430,6 +442,8 @@ static void on_terminal(rt__net *net, rt__xev *ev)
 {
     rt_conn *c = ev->c;
     rt__req *r = ev->req;
+    if (c && ev->type == XEV_ERROR)
+        rt__pool_lead_over(net, c);        /* a leader that failed: its waiters go on */
     if (c && c->lreq == r) {
         c->lreq = NULL;
         disarm(net, c);
@@ -445,6 +459,14 @@ static void on_terminal(rt__net *net, rt__xev *ev)
         forward_end(net, r, &e);
         return;
     }
+    /* no descriptor for its socket: it waits for one (lib/net/pool.c), up to its connect
+       timeout; the connection it failed on had none to give back */
+    if (ev->pressure && !(r->flags & (R_ENDED | R_CLOSED)) && !net->shutting_down) {
+        if (c)
+            c->no_fd = 1;
+        rt__pool_fd_wait(net, r, ev->code, ev->msg);
+        return;
+    }
     /* a pooled connection that turned out closed before answering: once more, on a new one */
     if (ev->stale && r->retry && !(r->flags & (R_RETRIED | R_ENDED | R_CLOSED)) &&
         !net->shutting_down) {
@@ -458,12 +480,33 @@ static void on_terminal(rt__net *net, rt__xev *ev)
 static void handle(rt__net *net, rt__xev *ev)
 {
     rt__xev local;
+    if (ev->type == XEV_JOB) {             /* a TLS step on a worker is over */
+        rt_conn *c = ev->c;
+        rt__req *r = ev->req;
+        ev->req = NULL;
+        rt__conn_job_done(c);
+        if (c->closed_pending)
+            rt__pool_forget(net, c);       /* the backend let go meanwhile: frees c */
+        else
+            rt__net_carry(net, c);
+        rt__req_unref(r);
+        return;
+    }
+    if (ev->type == XEV_HANDSHAKE) {
+        rt__pool_lead_over(net, ev->c);
+        return;
+    }
+    if (ev->type == XEV_CLOSED && ev->c->job_busy) {
+        ev->c->closed_pending = 1;         /* a worker still runs its step: freed after it */
+        return;
+    }
     if (ev->embedded && ev->type != XEV_CLOSED) {
         /* a connection's terminal event: free for its next exchange from here on */
         local = *ev;
         ev->req = NULL;
         ev->chunk = NULL;
         ev->block = NULL;
+        ev->pressure = 0;
         local.embedded = 0;
         local.next = NULL;
         ev = &local;
@@ -471,6 +514,12 @@ static void handle(rt__net *net, rt__xev *ev)
     rt_conn *c = ev->c;
     rt__req *r = ev->req;
     switch (ev->type) {
+    case XEV_CONNECTING:
+        /* a backend may queue a connection for a thread before it connects it (the thread
+           pool at its limit): the connect timeout is the connect's, not the queue's */
+        if (c->lreq && c->phase == PH_CONNECT)
+            rt__conn_arm(net, c, PH_CONNECT, c->lreq->connect_ms);
+        break;
     case XEV_CONNECTED:
         if (c->lreq && c->phase == PH_CONNECT)
             rt__conn_arm(net, c, PH_HEADERS, c->lreq->headers_ms);
@@ -520,17 +569,35 @@ static void handle(rt__net *net, rt__xev *ev)
     ev_free(ev, ev != &local);
 }
 
+/* A dispatch hands events to the engine (JavaScript runs for each) for at most this long;
+   the rest wait for the next turn, after the due timers. Without it, 1,000 responses that
+   arrive together ran as one turn of a hundred milliseconds with no timer in it. */
+#define DISPATCH_BUDGET_US 25000
+
 void rt__net_dispatch(rt__net *net)
 {
     if (net->dispatching)
         return;                            /* a callback's own loop turn: the outer one goes on */
     net->dispatching = 1;
+    net->turn++;
     run_deadlines(net);
-    rt__xev *ev = take_events(net);
-    while (ev) {
-        rt__xev *next = ev->next;          /* handle() may free ev */
+    rt__xev *tail, *list = take_events(net, &tail);
+    if (list) {                            /* behind what the last dispatch left */
+        if (net->held_tail)
+            net->held_tail->next = list;
+        else
+            net->held_head = list;
+        net->held_tail = tail;
+    }
+    uint64_t until = rt__now_us() + DISPATCH_BUDGET_US;
+    while (net->held_head) {
+        rt__xev *ev = net->held_head;
+        net->held_head = ev->next;         /* handle() may free ev */
+        if (!net->held_head)
+            net->held_tail = NULL;
         handle(net, ev);
-        ev = next;
+        if (net->held_head && rt__now_us() >= until && !net->shutting_down)
+            break;
     }
     net->dispatching = 0;
 }
@@ -547,6 +614,7 @@ int rt__net_new(const rt__net_config *cfg, rt__net **out)
     net->threaded = (cfg->backend->caps & RT_BACKEND_CAP_THREADED) != 0;
     net->conn_data_off = rt__conn_data_offset();
     pthread_mutex_init(&net->mu, NULL);
+    net->fd_dl.index = SIZE_MAX;
     rt__chunk_pool_init(&net->chunks);
     net->sessions = rt_tls_sessions_new();  /* NULL: simply no resumption */
     *out = net;
@@ -576,11 +644,15 @@ void rt__net_shutdown(rt__net *net)
             r->flags &= ~(unsigned)R_WAITING;
             r->wnext = NULL;
         }
+        r->flags &= ~(unsigned)R_FDWAIT;
+        r->fdnext = NULL;
         if (r->conn)
             detach(net, r);
         req_ended(net, r);
     }
     net->wait_head = net->wait_tail = NULL;
+    net->fd_head = net->fd_tail = NULL;
+    rt__theap_remove(&net->deadlines, &net->fd_dl);
     for (rt_conn *c = net->conns; c; c = c->all_next)
         rt__pool_close(net, c);
     /* the backend closes them and says so; give it a little while (a worker may be in a
@@ -590,14 +662,22 @@ void rt__net_shutdown(rt__net *net)
         rt__backend_wait(net->cfg.backend, net->cfg.bstate, 10);
         rt__net_dispatch(net);
     }
+    /* the steps still running finish (CPU only: they do not block) before anything goes */
+    rt__workers_free(net->workers);
+    net->workers = NULL;
 }
 
 void rt__net_free(rt__net *net)
 {
     if (!net)
         return;
+    rt__workers_free(net->workers);        /* shutdown skipped (rt_create failed late) */
+    net->workers = NULL;
+    net->backend_gone = 1;                 /* the backend is destroyed: nothing is carried */
+    net->shutting_down = 1;                /* one dispatch takes every event */
     rt__net_dispatch(net);                 /* closes the backend reported while it went */
-    for (rt__xev *ev = take_events(net), *next; ev; ev = next) {
+    rt__xev *tail;
+    for (rt__xev *ev = take_events(net, &tail), *next; ev; ev = next) {
         next = ev->next;
         if (ev->type != XEV_CLOSED)
             ev_free(ev, !ev->embedded);

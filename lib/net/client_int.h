@@ -20,6 +20,7 @@
 #include "chunk.h"
 #include "timer_heap.h"
 #include "tls.h"
+#include "workers.h"
 
 struct rt__decoder;
 
@@ -30,12 +31,17 @@ struct rt__decoder;
 /* ---- events from connections to the loop thread ---- */
 enum {
     XEV_CONNECTED = 1,                     /* TCP up: the connect deadline is over */
+    XEV_CONNECTING,                        /* the backend starts connecting: the connect
+                                              deadline starts (not while it queues the
+                                              connection for a thread) */
     XEV_SENT,                              /* the request is on the wire */
     XEV_HEAD,
     XEV_DATA,
     XEV_DONE,                              /* response complete; keep: the connection went idle */
     XEV_ERROR,
-    XEV_CLOSED                             /* the backend let go of the connection */
+    XEV_CLOSED,                            /* the backend let go of the connection */
+    XEV_JOB,                               /* a TLS engine step on a core worker is over */
+    XEV_HANDSHAKE                          /* an origin's leading TLS handshake is over */
 };
 
 typedef struct rt__xev {
@@ -59,6 +65,8 @@ typedef struct rt__xev {
     int code;
     int stale;                             /* a reused connection failed before any response
                                               byte: the request may go again elsewhere */
+    int pressure;                          /* no descriptor for a socket (EMFILE, ENFILE): the
+                                              request may wait for one (lib/net/pool.c) */
     char msg[200];
     int embedded;                          /* part of the connection: not freed */
     struct rt__xev *next;
@@ -69,6 +77,12 @@ typedef struct rt__origin {
     char *key;                             /* owned: "https://host:port" */
     unsigned active;                       /* exchanges running (limits) */
     struct rt_conn *idle;                  /* pooled connections, most recent first */
+    /* TLS: the first connection to an origin with no session to resume leads; the others
+       wait for its handshake, then resume its session (lib/net/pool.c) */
+    struct rt_conn *hs_leader;
+    const struct rt_tls_trust *hs_trust;   /* what the leader verifies with: waiters match */
+    uint8_t hs_insecure;
+    uint8_t no_resume;                     /* the server gave no session: nobody waits */
     struct rt__origin *next;
 } rt__origin;
 
@@ -78,7 +92,8 @@ enum {
     R_ENDED = 2,                           /* END or ERROR went to the engine (or must not) */
     R_CLOSED = 4,                          /* the engine let go */
     R_RETRIED = 8,
-    R_WAITING = 16                         /* in the wait queue for a connection slot */
+    R_WAITING = 16,                        /* in the wait queue for a connection slot */
+    R_FDWAIT = 32                          /* in the queue of requests waiting for a descriptor */
 };
 
 struct rt__req {
@@ -114,6 +129,9 @@ struct rt__req {
     rt__req_cb cb;
     void *ud;
     struct rt__req *wnext;                 /* wait queue */
+    struct rt__req *fdnext;                /* descriptor queue (R_FDWAIT) */
+    uint64_t fd_since;                     /* when it first found no descriptor (ms; 0: never) */
+    int fd_code;                           /* RT_EMFILE or RT_ENFILE: what it fails with */
     struct rt__req *all_prev, *all_next;
     rt__xev fail_ev;                       /* an error found on the loop thread (a connection
                                               that cannot be made): never allocated */
@@ -131,7 +149,8 @@ struct rt_conn {
     char *host;                            /* owned: where to connect */
     uint16_t port;
     uint8_t use_tls;
-    rt_tls_conn *tls;                      /* owned, made at connect */
+    rt_tls_conn *tls;                      /* owned, set once the engine is set up */
+    rt_tls_conn *tls_new;                  /* owned: the engine while it is being set up */
     char *key;                             /* owned copy of the origin key (TLS sessions) */
     struct rt__req *req;                   /* the exchange's request (a reference) */
     /* the exchange (lib/net/exchange.c), reset for each request */
@@ -151,17 +170,41 @@ struct rt_conn {
     int throttled;                         /* atomic: stopped reading for RT__MAX_QUEUED */
     uint64_t last_read_ms;                 /* atomic: body silence is measured from it */
     int hs_done;                           /* atomic: the TLS handshake is over */
+    uint8_t hs_lead;                       /* leads its origin's first handshake (set before
+                                              the first carry, read-only after) */
+    uint8_t hs_wait;                       /* do not start TLS yet: the leader's handshake is
+                                              not over (cleared by the loop thread) */
+    /* a TLS engine step on a core worker (event-driven backends only: lib/net/conn.c). While
+       job_busy the worker owns tls and rbuf; bytes that arrive go to pend. Loop thread. */
+    rt__work job;
+    int job_busy;
+    int job_kind;                          /* JOB_* (conn.c) */
+    int job_err;                           /* JOB_INIT: what the set-up returned */
+    size_t job_used;                       /* JOB_FEED: bytes of rbuf the engine took */
+    rt__chunk *pend;                       /* owned: bytes read while a step ran */
+    uint8_t eof_pending;                   /* the peer closed while a step ran */
+    uint8_t closed_pending;                /* the backend let go while a step ran */
+    rt__xev job_ev;                        /* XEV_JOB (holds a request reference while the
+                                              step runs); never allocated */
+    rt__xev hs_ev;                         /* XEV_HANDSHAKE, posted once; never allocated */
     /* loop thread */
     struct rt__req *lreq;                  /* the request the loop thread sees running on it */
     rt__origin *org;
     rt__timer_node dl;                     /* deadline; dl.index == SIZE_MAX when unarmed */
     int phase;                             /* PH_*: which deadline dl is */
     int idle;                              /* on org->idle */
+    uint8_t no_fd;                         /* failed for want of a descriptor: its close frees
+                                              none */
     struct rt_conn *idle_next;
     struct rt_conn *all_prev, *all_next;
     rt__xev term_ev;                       /* the exchange's DONE or ERROR: never allocated,
                                               so an exchange always ends */
     rt__xev closed_ev;                     /* posted by rt_conn_closed: never allocated */
+    rt__xev conn_ev;                       /* XEV_CONNECTED, once: never allocated (lost, the
+                                              head's deadline would never replace the
+                                              connect deadline) */
+    rt__xev cstart_ev;                     /* XEV_CONNECTING, once: never allocated */
+    uint8_t connecting;                    /* carrier: cstart_ev was posted */
     /* followed by the backend's conn_size bytes */
 };
 
@@ -183,12 +226,28 @@ struct rt__net {
     uint64_t in_flight;                    /* requests started, not ended */
     unsigned active;                       /* exchanges running (max_connections) */
     struct rt__req *wait_head, *wait_tail;
+    /* requests waiting for a descriptor (EMFILE/ENFILE), oldest first, and the timer that
+       retries them and ends their wait at their connect timeout (lib/net/pool.c) */
+    struct rt__req *fd_head, *fd_tail;
+    rt__timer_node fd_dl;                  /* in deadlines while the queue is not empty */
+    uint32_t fd_backoff_ms;
+    uint64_t fd_retry_at;
+    /* TLS steps off the loop thread (event-driven backends) */
+    rt__workers *workers;                  /* owned; made at the first step, NULL: none */
+    uint64_t turn;                         /* dispatches so far */
+    uint64_t inline_turn, inline_us;       /* steps run here for want of a thread, this turn */
+    uint64_t steps_away, steps_here;       /* TLS steps given to workers / run on the loop
+                                              thread (tests read them) */
+    /* events taken but left for the next dispatch (a dispatch's time budget) */
+    rt__xev *held_head, *held_tail;
     int dispatching;
     int shutting_down;
+    int backend_gone;                      /* rt__net_free: nothing is carried any more */
 };
 
 /* lib/net/client.c */
-void rt__net_post(rt__net *net, rt__xev *ev);       /* any thread */
+void rt__net_post(rt__net *net, rt__xev *ev);       /* a carrier, or the loop thread */
+void rt__net_post_remote(rt__net *net, rt__xev *ev);/* a core worker: wakes the loop */
 rt__xev *rt__xev_new(int type, struct rt_conn *c);  /* any thread; NULL when out of memory */
 void rt__net_carry(rt__net *net, struct rt_conn *c);/* loop thread, outside the backend */
 void rt__conn_lock(struct rt_conn *c);
@@ -207,14 +266,26 @@ void rt__pool_done(rt__net *net, struct rt_conn *c, int keep);
 void rt__pool_close(rt__net *net, struct rt_conn *c);
 void rt__pool_forget(rt__net *net, struct rt_conn *c);    /* c closed: free it */
 void rt__pool_slot_free(rt__net *net, struct rt__req *req);
+/* The TLS handshake of c (its origin's leader) is over, or c failed or closed before: the
+   connections waiting for it go on. */
+void rt__pool_lead_over(rt__net *net, struct rt_conn *c);
 void rt__pool_start_waiting(rt__net *net);
 void rt__pool_free(rt__net *net);
+/* Descriptor pressure: req found no descriptor for a socket (code RT_EMFILE or RT_ENFILE);
+   it waits for one (a connection closing, or a retry after a short backoff) up to its
+   connect timeout. */
+void rt__pool_fd_wait(rt__net *net, struct rt__req *req, int code, const char *msg);
+void rt__pool_fd_unlink(rt__net *net, struct rt__req *req);
+/* The descriptor timer is due (lib/net/client.c's deadlines). */
+void rt__pool_fd_timer(rt__net *net);
 
 /* lib/net/conn.c */
 struct rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls,
                              const char *key);
 void rt__conn_attach(struct rt_conn *c, struct rt__req *req);  /* under c->mu */
 void rt__conn_free(struct rt_conn *c);
+/* XEV_JOB on the loop thread: the step is over, its results go into c. */
+void rt__conn_job_done(struct rt_conn *c);
 
 /* lib/net/exchange.c: the HTTP/1.1 exchange on c's plaintext (carrier, under c->mu) */
 void rt__x_reset(struct rt_conn *c);

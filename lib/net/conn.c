@@ -7,11 +7,24 @@
  * the HTTP/1.1 exchange in exchange.c). Transport errors are mapped to our codes and
  * messages here, once for every backend; TLS errors in lib/net/tls.c.
  *
+ * TLS handshakes off the loop thread. On an event-driven backend the carrier is the loop
+ * thread, and a handshake's engine steps run the public-key work (the certificate chain's and
+ * the ServerKeyExchange's signatures, ECDHE) inside BearSSL's record processing: ~3 ms per
+ * connection here, which 1,000 connections starting at once turned into seconds without a
+ * timer. Such a step goes to a core worker (lib/net/workers.c): JOB_INIT (the engine's set-up,
+ * its random seed and the ClientHello) and JOB_FEED (records read into the engine until the
+ * handshake is over or the engine takes no more). While the job owns the engine and the read
+ * buffer the connection wants RT_CONN_WAIT (bytes that still arrive wait in pend); the job
+ * posts XEV_JOB and the loop thread carries the connection again. Records after the
+ * handshake (symmetric crypto) are handled in place. The thread-pool backend's carrier is a
+ * worker already: no second hop. When no thread can be made, steps run here, at most
+ * INLINE_BUDGET_US of them per loop turn; the rest are put off to the next turn.
+ *
  * Ownership: the connection owns its host/key strings, its TLS state, the chunk it is read
  * into (rbuf: transient, released or reused after each read), the plaintext it gathers
- * (plain) and the records waiting to be written (wbuf). The loop thread creates and frees
- * connections (lib/net/pool.c); between rt__conn_new and rt_conn_closed the backend carries
- * it.
+ * (plain), the records waiting to be written (wbuf) and the bytes read while a step ran
+ * (pend). The loop thread creates and frees connections (lib/net/pool.c); between
+ * rt__conn_new and rt_conn_closed the backend carries it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +33,11 @@
 #include "client_int.h"
 
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+enum { JOB_NONE = 0, JOB_INIT, JOB_FEED };
+#define INLINE_BUDGET_US 2000              /* handshake steps run here per turn, no thread */
+
+static void job_run(rt__work *j);
 
 /* ---- life cycle (loop thread) ---- */
 
@@ -47,6 +65,19 @@ rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, co
     c->closed_ev.embedded = 1;
     c->term_ev.c = c;
     c->term_ev.embedded = 1;
+    c->conn_ev.type = XEV_CONNECTED;
+    c->conn_ev.c = c;
+    c->conn_ev.embedded = 1;
+    c->cstart_ev.type = XEV_CONNECTING;
+    c->cstart_ev.c = c;
+    c->cstart_ev.embedded = 1;
+    c->job.run = job_run;
+    c->job_ev.type = XEV_JOB;
+    c->job_ev.c = c;
+    c->job_ev.embedded = 1;
+    c->hs_ev.type = XEV_HANDSHAKE;
+    c->hs_ev.c = c;
+    c->hs_ev.embedded = 1;
     return c;
 }
 
@@ -54,9 +85,11 @@ void rt__conn_free(rt_conn *c)
 {
     rt__x_release(c);
     rt__free(c->tls);
+    rt__free(c->tls_new);
     rt__chunk_unref(c->wbuf);
     rt__chunk_unref(c->rbuf);
     rt__chunk_unref(c->plain);
+    rt__chunk_unref(c->pend);
     rt__free(c->host);
     rt__free(c->key);
     pthread_mutex_destroy(&c->mu);
@@ -148,8 +181,14 @@ static void tls_closed(rt_conn *c, int eof)
 /* Plaintext of the request into the engine, records out of it into wbuf. */
 static void tls_pump_out(rt_conn *c)
 {
-    if (rt_tls_established(c->tls))        /* notice the handshake's end while it shows */
+    if (!c->hs_done && rt_tls_established(c->tls)) {
+        /* the handshake's end, noticed while it shows: remember the session now (new
+           connections to the origin resume it) and let the origin's waiters go on */
         __atomic_store_n(&c->hs_done, 1, __ATOMIC_RELEASE);
+        rt_tls_conn_save(c->tls, c->net->sessions, c->key);
+        if (c->hs_lead)
+            rt__net_post(c->net, &c->hs_ev);
+    }
     if (c->req && !c->sent_all) {
         const uint8_t *p;
         size_t n;
@@ -182,11 +221,145 @@ static void tls_pump_out(rt_conn *c)
     c->wbuf_off = 0;
 }
 
+/* ---- engine steps on a worker ---- */
+
+/* The step itself, on whichever thread runs it. */
+static void step_run(rt_conn *c, int kind, rt__req *r)
+{
+    if (kind == JOB_INIT) {
+        c->job_err = rt_tls_conn_init(c->tls_new, r->trust, r->insecure, r->host,
+                                      c->net->sessions, c->key);
+    } else if (kind == JOB_FEED) {
+        rt__chunk *b = c->rbuf;
+        size_t used = 0;
+        while (used < b->len) {
+            size_t took = rt_tls_in(c->tls, b->data + used, b->len - used);
+            used += took;
+            if (!took || rt_tls_closed(c->tls) || rt_tls_established(c->tls))
+                break;                     /* the rest (application data) is read in place */
+        }
+        c->job_used = used;
+    }
+}
+
+/* On a core worker. c stays allocated: the loop thread frees it only after XEV_JOB. */
+static void job_run(rt__work *j)
+{
+    rt_conn *c = (rt_conn *)((char *)j - offsetof(rt_conn, job));
+    step_run(c, c->job_kind, c->job_ev.req);
+    rt__net_post_remote(c->net, &c->job_ev);
+}
+
+/* Carrier = loop thread (an event-driven backend): hand the step to a worker, or put it off
+   to the next turn when no thread exists and this turn's budget is spent. 1: the connection
+   waits for XEV_JOB; 0: run the step here, now. */
+static int step_away(rt_conn *c, int kind)
+{
+    rt__net *net = c->net;
+    if (net->threaded || !c->req)
+        return 0;                          /* the carrier is a worker already */
+    c->job_kind = kind;
+    c->job_busy = 1;
+    c->job_ev.req = c->req;                /* the step reads it; the event drops it */
+    __atomic_add_fetch(&c->req->refs, 1, __ATOMIC_RELAXED);
+    if (!net->workers)
+        net->workers = rt__workers_new(0); /* NULL (out of memory): steps run here */
+    if (net->workers && rt__workers_submit(net->workers, &c->job) == 0) {
+        net->steps_away++;
+        return 1;
+    }
+    if (net->inline_turn != net->turn) {
+        net->inline_turn = net->turn;
+        net->inline_us = 0;
+    }
+    if (net->inline_us < INLINE_BUDGET_US) {
+        c->job_busy = 0;
+        c->job_ev.req = NULL;
+        __atomic_sub_fetch(&c->req->refs, 1, __ATOMIC_RELAXED);   /* c->req holds one */
+        return 0;
+    }
+    c->job_kind = JOB_NONE;                /* put off: tried again when the event comes */
+    rt__net_post(net, &c->job_ev);
+    return 1;
+}
+
+/* A step run here: counted against the turn's budget when it is the loop thread's. */
+static void step_here(rt_conn *c, int kind)
+{
+    uint64_t t0 = c->net->threaded ? 0 : rt__now_us();
+    step_run(c, kind, c->req);
+    if (!c->net->threaded) {
+        c->net->inline_us += rt__now_us() - t0;
+        c->net->steps_here++;
+    }
+}
+
+/* Append n bytes to *b (made or grown as needed; what it holds is kept). 0 or RT_ENOMEM. */
+static int chunk_append(rt__net *net, rt__chunk **b, const uint8_t *p, size_t n)
+{
+    rt__chunk *o = *b;
+    if (!o || o->cap - o->len < n) {
+        size_t have = o ? o->len : 0;
+        size_t cap = have + n > RT__CHUNK_SIZE ? have + n : RT__CHUNK_SIZE;
+        rt__chunk *g = rt__chunk_new(&net->chunks, cap);
+        if (!g)
+            return RT_ENOMEM;
+        if (have)
+            memcpy(g->data, o->data, have);
+        g->len = have;
+        rt__chunk_unref(o);
+        *b = o = g;
+    }
+    memcpy(o->data + o->len, p, n);
+    o->len += n;
+    return 0;
+}
+
+/* The set-up is over (job_err): c->tls is the engine from now on, or the exchange fails. */
+static void tls_started(rt_conn *c)
+{
+    if (c->job_err < 0) {
+        rt__free(c->tls_new);
+        c->tls_new = NULL;
+        rt__x_fail(c, c->job_err, "TLS set-up for %s failed: %s", c->host,
+                   rt_strerror(c->job_err));
+        return;
+    }
+    c->tls = c->tls_new;
+    c->tls_new = NULL;
+}
+
+/* The engine's set-up for the request's host, on a worker when the carrier is the loop. */
+static void tls_start(rt_conn *c)
+{
+    rt__req *r = c->req;
+    if (!c->tls_new && !(c->tls_new = rt__malloc(rt_tls_conn_size(r->host)))) {
+        rt__x_fail(c, RT_ENOMEM, "TLS set-up for %s failed: %s", r->host, rt_strerror(RT_ENOMEM));
+        return;
+    }
+    if (step_away(c, JOB_INIT))
+        return;                            /* tls_started when it is over */
+    step_here(c, JOB_INIT);
+    tls_started(c);
+}
+
 /* Records read from the socket (at rbuf) into the engine, decrypted bytes to the exchange.
-   What the engine cannot take yet stays at the start of rbuf. */
+   What the engine cannot take yet stays at the start of rbuf. During the handshake the
+   engine's step may go to a worker. */
 static void tls_feed(rt_conn *c)
 {
     rt__chunk *r = c->rbuf;
+    uint64_t t0 = 0;                       /* a handshake step run on the loop thread */
+    if (c->state == CS_OPEN && !c->hs_done && !rt_tls_established(c->tls)) {
+        size_t room = 0;
+        rt_tls_in_buf(c->tls, &room);
+        if (room && step_away(c, JOB_FEED))
+            return;
+        if (!c->net->threaded) {
+            t0 = rt__now_us();
+            c->net->steps_here++;
+        }
+    }
     size_t used = 0;
     while (used < r->len && c->state == CS_OPEN) {
         size_t took = rt_tls_in(c->tls, r->data + used, r->len - used);
@@ -209,6 +382,8 @@ static void tls_feed(rt_conn *c)
     } else {
         r->len = 0;
     }
+    if (t0)
+        c->net->inline_us += rt__now_us() - t0;
 }
 
 /* ---- the transport contract ---- */
@@ -217,21 +392,36 @@ void rt_conn_poll(rt_conn *c, rt_conn_want *w)
 {
     memset(w, 0, sizeof *w);
     rt__conn_lock(c);
-    if (c->state == CS_OPEN && c->tls) {
+    if (c->state == CS_OPEN && c->use_tls && !c->tls && c->req && !c->hs_wait && !c->job_busy)
+        tls_start(c);
+    if (c->state == CS_OPEN && c->tls && !c->job_busy) {
         if (c->rbuf && c->rbuf->len)
             tls_feed(c);                   /* records the engine could not take before */
-        if (c->state == CS_OPEN)
+        if (c->state == CS_OPEN && !c->job_busy)
             tls_pump_out(c);
-        if (c->state == CS_OPEN && rt_tls_closed(c->tls))
+        if (c->state == CS_OPEN && !c->job_busy && rt_tls_closed(c->tls))
             tls_closed(c, 0);
+    }
+    if (c->job_busy) {                     /* a worker runs an engine step: nothing till then */
+        w->op = RT_CONN_WAIT;
+        rt__conn_unlock(c);
+        return;
     }
     switch (c->state) {
     case CS_CONNECT:
         w->op = RT_CONN_CONNECT;
         w->host = c->host;
         w->port = c->port;
+        if (!c->connecting) {              /* the connect deadline runs from here */
+            c->connecting = 1;
+            rt__net_post(c->net, &c->cstart_ev);
+        }
         break;
     case CS_OPEN:
+        if (c->use_tls && !c->tls) {
+            w->op = RT_CONN_WAIT;          /* waits for its origin's leading handshake */
+            break;
+        }
         if (c->tls) {
             if (c->wbuf) {
                 w->out = c->wbuf->data + c->wbuf_off;
@@ -264,20 +454,8 @@ void rt_conn_connected(rt_conn *c)
         return;
     }
     c->state = CS_OPEN;
-    rt__xev *ev = rt__xev_new(XEV_CONNECTED, c);
-    if (ev)
-        rt__net_post(c->net, ev);          /* lost: the connect deadline stays (harmless) */
-    if (c->use_tls && c->req) {
-        rt__req *r = c->req;
-        int e = RT_ENOMEM;
-        c->tls = rt__malloc(rt_tls_conn_size(r->host));
-        if (c->tls)
-            e = rt_tls_conn_init(c->tls, r->trust, r->insecure, r->host, c->net->sessions,
-                                 c->key);
-        if (e < 0)
-            rt__x_fail(c, e, "TLS set-up for %s failed: %s", r->host, rt_strerror(e));
-    }
-    rt__conn_unlock(c);
+    rt__net_post(c->net, &c->conn_ev);
+    rt__conn_unlock(c);                    /* TLS starts at the next poll (tls_start) */
 }
 
 /* errno -> our code: the one place (every backend reports errno values). */
@@ -290,6 +468,8 @@ static int map_errno(int e)
     case EHOSTUNREACH: return RT_EHOSTUNREACH;
     case ENETUNREACH: return RT_ENETUNREACH;
     case ENOMEM: case ENOBUFS: return RT_ENOMEM;
+    case EMFILE: return RT_EMFILE;
+    case ENFILE: return RT_ENFILE;
     default: return RT_ESYS;
     }
 }
@@ -302,10 +482,16 @@ void rt_conn_failed(rt_conn *c, int stage, int err)
         return;
     }
     const char *what = err ? strerror(err) : "no such host";
+    /* no descriptor for a socket (or for the lookup's own files): pressure, not failure -
+       the request waits for one (lib/net/pool.c); the event says so */
+    c->term_ev.pressure = (err == EMFILE || err == ENFILE) &&
+                          (stage == RT_CONN_SOCKET || stage == RT_CONN_RESOLVE);
+    int code = map_errno(err);
     switch (stage) {
     case RT_CONN_RESOLVE:
-        rt__x_fail(c, err ? map_errno(err) == RT_ENOMEM ? RT_ENOMEM : RT_ESYS : RT_ENOTFOUND,
-                   "getaddrinfo %s: %s", c->host, what);
+        if (code != RT_ENOMEM && code != RT_EMFILE && code != RT_ENFILE)
+            code = err ? RT_ESYS : RT_ENOTFOUND;
+        rt__x_fail(c, code, "getaddrinfo %s: %s", c->host, what);
         break;
     case RT_CONN_SOCKET:
         rt__x_fail(c, map_errno(err), "socket for %s:%u: %s", c->host, c->port, what);
@@ -343,12 +529,38 @@ void rt_conn_sent(rt_conn *c, size_t n)
     rt__conn_unlock(c);
 }
 
+/* Room at the end of pend (made, or grown to twice its size, as needed); NULL when out of
+   memory. */
+static uint8_t *pend_room(rt_conn *c, size_t *room)
+{
+    rt__chunk *o = c->pend;
+    if (!o || o->len == o->cap) {
+        size_t cap = o ? o->cap * 2 : RT__CHUNK_SIZE;
+        rt__chunk *g = rt__chunk_new(&c->net->chunks, cap);
+        if (!g)
+            return NULL;
+        g->len = o ? o->len : 0;
+        if (o)
+            memcpy(g->data, o->data, o->len);
+        rt__chunk_unref(o);
+        c->pend = o = g;
+    }
+    *room = o->cap - o->len;
+    return o->data + o->len;
+}
+
 uint8_t *rt_conn_recv_buf(rt_conn *c, size_t *room)
 {
     uint8_t *p = NULL;
     *room = 0;
     rt__conn_lock(c);
-    if (c->state == CS_OPEN) {
+    if (c->state == CS_OPEN && c->job_busy) {
+        /* a step owns rbuf (and the backend reads anyway): the bytes wait in pend */
+        if (!(p = pend_room(c, room))) {
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+            c->state = CS_CLOSE;
+        }
+    } else if (c->state == CS_OPEN) {
         if (!c->rbuf && !(c->rbuf = rt__chunk_new(&c->net->chunks, RT__CHUNK_SIZE))) {
             rt__x_fail(c, RT_ENOMEM, "out of memory");
             c->state = CS_CLOSE;
@@ -364,19 +576,26 @@ uint8_t *rt_conn_recv_buf(rt_conn *c, size_t *room)
 void rt_conn_recv_ack(rt_conn *c, size_t n)
 {
     rt__conn_lock(c);
+    if (c->state == CS_OPEN && c->job_busy) {
+        if (c->pend && n > 0 && n <= c->pend->cap - c->pend->len)
+            c->pend->len += n;
+        rt__conn_unlock(c);
+        return;
+    }
     if (c->state != CS_OPEN || !c->rbuf || n == 0 || n > c->rbuf->cap - c->rbuf->len) {
         rt__conn_unlock(c);
         return;
     }
     __atomic_store_n(&c->last_read_ms, rt__now_ms(), __ATOMIC_RELAXED);
-    if (!c->req && !c->tls) {
+    if (!c->req && !c->use_tls) {
         c->state = CS_CLOSE;               /* a pooled connection spoke out of turn */
         rt__conn_unlock(c);
         return;
     }
-    if (c->tls) {
+    if (c->use_tls) {
         c->rbuf->len += n;
-        tls_feed(c);
+        if (c->tls)                        /* else kept for the engine once it is set up */
+            tls_feed(c);
     } else {
         rt__chunk *r = c->rbuf;
         const uint8_t *d = r->data + r->len;
@@ -392,7 +611,7 @@ void rt_conn_recv_ack(rt_conn *c, size_t n)
             }
         }
     }
-    if (c->rbuf && !c->rbuf->len && c->state != CS_OPEN) {
+    if (!c->job_busy && c->rbuf && !c->rbuf->len && c->state != CS_OPEN) {
         rt__chunk_unref(c->rbuf);
         c->rbuf = NULL;
     }
@@ -405,29 +624,96 @@ void rt_conn_recv(rt_conn *c, const uint8_t *data, size_t len)
         size_t room;
         uint8_t *p = rt_conn_recv_buf(c, &room);
         if (!p || !room)
-            return;
+            return;                        /* closing: nothing more is read */
         size_t n = len < room ? len : room;
         memcpy(p, data, n);
         rt_conn_recv_ack(c, n);
         data += n;
         len -= n;
+        if (len && c->use_tls) {
+            /* bytes the engine could not take yet stay in rbuf; the rest of this read is
+               kept behind them (rbuf grows) rather than dropped */
+            rt__conn_lock(c);
+            int e = 0;
+            if (c->state == CS_OPEN && !c->job_busy && c->rbuf &&
+                c->rbuf->cap - c->rbuf->len < len)
+                e = chunk_append(c->net, &c->rbuf, data, len);
+            else if (c->state == CS_OPEN && c->job_busy)
+                e = chunk_append(c->net, &c->pend, data, len);
+            else
+                e = 1;
+            if (e < 0) {
+                rt__x_fail(c, RT_ENOMEM, "out of memory");
+                c->state = CS_CLOSE;
+            }
+            rt__conn_unlock(c);
+            if (e == 0)
+                return;
+        }
     }
+}
+
+/* The peer closed (the contract call, or later: after the step that ran meanwhile). */
+static void conn_eof(rt_conn *c)
+{
+    if (c->state != CS_OPEN)
+        return;
+    if (c->job_busy) {
+        c->eof_pending = 1;                /* the engine is the step's until it is over */
+        return;
+    }
+    if (c->tls)
+        tls_closed(c, 1);
+    else if (!c->req)
+        c->state = CS_CLOSE;               /* the server closed an idle connection */
+    else
+        rt__x_eof(c, 0);
+    if (c->state == CS_OPEN && !c->req)
+        c->state = CS_CLOSE;               /* nothing more can come on it */
 }
 
 void rt_conn_eof(rt_conn *c)
 {
     rt__conn_lock(c);
-    if (c->state == CS_OPEN) {
-        if (c->tls)
-            tls_closed(c, 1);
-        else if (!c->req)
-            c->state = CS_CLOSE;           /* the server closed an idle connection */
-        else
-            rt__x_eof(c, 0);
-        if (c->state == CS_OPEN && !c->req)
-            c->state = CS_CLOSE;           /* nothing more can come on it */
-    }
+    conn_eof(c);
     rt__conn_unlock(c);
+}
+
+/* Loop thread, XEV_JOB: the step is over; take its results. The caller carries c next. */
+void rt__conn_job_done(rt_conn *c)
+{
+    c->job_busy = 0;
+    switch (c->job_kind) {
+    case JOB_INIT:
+        tls_started(c);
+        break;
+    case JOB_FEED: {
+        rt__chunk *r = c->rbuf;
+        if (c->job_used < r->len) {
+            memmove(r->data, r->data + c->job_used, r->len - c->job_used);
+            r->len -= c->job_used;
+        } else {
+            r->len = 0;
+        }
+        break;
+    }
+    default:                               /* put off: it runs when carried */
+        break;
+    }
+    c->job_kind = JOB_NONE;
+    if (c->pend) {                         /* read meanwhile: behind what is left */
+        rt__chunk *p = c->pend;
+        c->pend = NULL;
+        if (c->state == CS_OPEN && chunk_append(c->net, &c->rbuf, p->data, p->len) < 0) {
+            rt__x_fail(c, RT_ENOMEM, "out of memory");
+            c->state = CS_CLOSE;
+        }
+        rt__chunk_unref(p);
+    }
+    if (c->eof_pending) {
+        c->eof_pending = 0;
+        conn_eof(c);
+    }
 }
 
 void rt_conn_closed(rt_conn *c)

@@ -113,6 +113,8 @@ static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
             own->len = n;
             chunk = own;
             p = own->data;
+        } else if (chunk) {
+            rt__chunk_ref(chunk);          /* no memory for the copy: pin the read instead */
         }
     } else if (ev) {
         rt__chunk_ref(chunk);

@@ -49,6 +49,21 @@ static void sift_down(rt__timer_heap *h, size_t i)
     place(h, i, n);
 }
 
+int rt__theap_reserve(rt__timer_heap *h, size_t n)
+{
+    if (h->cap >= n)
+        return 0;
+    size_t cap = h->cap ? h->cap : 16;
+    while (cap < n)
+        cap *= 2;
+    rt__timer_node **a = rt__realloc(h->nodes, cap * sizeof *a);
+    if (!a)
+        return RT_ENOMEM;
+    h->nodes = a;
+    h->cap = cap;
+    return 0;
+}
+
 int rt__theap_push(rt__timer_heap *h, rt__timer_node *n)
 {
     if (h->len == h->cap) {

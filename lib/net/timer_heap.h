@@ -23,6 +23,8 @@ typedef struct rt__timer_heap {
 } rt__timer_heap;
 
 int rt__theap_push(rt__timer_heap *h, rt__timer_node *n);          /* 0 or RT_ENOMEM */
+/* Room for n nodes, so that pushes up to n cannot fail. 0 or RT_ENOMEM. */
+int rt__theap_reserve(rt__timer_heap *h, size_t n);
 rt__timer_node *rt__theap_peek(const rt__timer_heap *h);            /* NULL if empty */
 rt__timer_node *rt__theap_pop(rt__timer_heap *h);
 void rt__theap_remove(rt__timer_heap *h, rt__timer_node *n);        /* no-op if not in */

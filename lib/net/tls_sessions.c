@@ -69,6 +69,14 @@ int rt__tls_session_get(rt_tls_sessions *s, const char *key, br_ssl_session_para
     return e != NULL;
 }
 
+int rt__tls_session_has(rt_tls_sessions *s, const char *key)
+{
+    pthread_mutex_lock(&s->mu);
+    int has = find(s, key) != NULL;
+    pthread_mutex_unlock(&s->mu);
+    return has;
+}
+
 void rt__tls_session_put(rt_tls_sessions *s, const char *key, const br_ssl_session_parameters *p)
 {
     char *k = NULL;

@@ -11,6 +11,8 @@
 
 /* 1 and *out filled if a session is remembered for key, else 0. */
 int rt__tls_session_get(rt_tls_sessions *s, const char *key, br_ssl_session_parameters *out);
+/* 1 if a session is remembered for key. */
+int rt__tls_session_has(rt_tls_sessions *s, const char *key);
 /* Remember p for key (replacing the key's entry, or the least recently used one). */
 void rt__tls_session_put(rt_tls_sessions *s, const char *key, const br_ssl_session_parameters *p);
 

@@ -62,7 +62,9 @@ static void *dup_bytes(const void *p, size_t n)
     return d;
 }
 
-/* One DER certificate -> one anchor. 0, or -1. */
+/* One DER certificate -> one anchor. 0, -1 (not a certificate we can use: skipped), or
+   RT_ENOMEM (the whole store fails: a store silently missing an anchor would make its
+   servers look untrusted). */
 static int add_anchor(rt_tls_trust *t, const uint8_t *der, size_t len)
 {
     bytes dn = {0};
@@ -70,6 +72,8 @@ static int add_anchor(rt_tls_trust *t, const uint8_t *der, size_t len)
     br_x509_decoder_init(&dc, append, &dn);
     br_x509_decoder_push(&dc, der, len);
     const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+    if (!dn.data && dn.cap == SIZE_MAX)
+        return RT_ENOMEM;
     if (!pk || !dn.data) {
         rt__free(dn.data);
         return -1;
@@ -79,7 +83,7 @@ static int add_anchor(rt_tls_trust *t, const uint8_t *der, size_t len)
         br_x509_trust_anchor *a = rt__realloc(t->anchors, cap * sizeof *a);
         if (!a) {
             rt__free(dn.data);
-            return -1;
+            return RT_ENOMEM;
         }
         t->anchors = a;
         t->cap = cap;
@@ -95,10 +99,20 @@ static int add_anchor(rt_tls_trust *t, const uint8_t *der, size_t len)
         ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
         ta->pkey.key.rsa.e = dup_bytes(pk->key.rsa.e, pk->key.rsa.elen);
         ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+        if (!ta->pkey.key.rsa.n || !ta->pkey.key.rsa.e) {
+            rt__free(ta->pkey.key.rsa.n);
+            rt__free(ta->pkey.key.rsa.e);
+            rt__free(dn.data);
+            return RT_ENOMEM;              /* a NULL key would crash the verifier */
+        }
     } else if (pk->key_type == BR_KEYTYPE_EC) {
         ta->pkey.key.ec.curve = pk->key.ec.curve;
         ta->pkey.key.ec.q = dup_bytes(pk->key.ec.q, pk->key.ec.qlen);
         ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+        if (!ta->pkey.key.ec.q) {
+            rt__free(dn.data);
+            return RT_ENOMEM;
+        }
     } else {
         rt__free(dn.data);
         return -1;
@@ -148,7 +162,7 @@ int rt_tls_trust_from_pem(const char *pem, size_t len, rt_tls_trust **out, char 
     br_pem_decoder_context pc;
     br_pem_decoder_init(&pc);
     bytes obj = {0};
-    int in_cert = 0, bad = 0, final = 0;
+    int in_cert = 0, bad = 0, final = 0, nomem = 0;
     const char *p = pem;
     size_t left = len;
     for (;;) {
@@ -170,7 +184,13 @@ int rt_tls_trust_from_pem(const char *pem, size_t len, rt_tls_trust **out, char 
             obj.len = 0;
             br_pem_decoder_setdest(&pc, in_cert ? append : NULL, in_cert ? &obj : NULL);
         } else if (ev == BR_PEM_END_OBJ) {
-            if (in_cert && (!obj.data || add_anchor(t, obj.data, obj.len) < 0))
+            int a = !in_cert ? 0 : obj.data ? add_anchor(t, obj.data, obj.len)
+                                            : obj.cap == SIZE_MAX ? RT_ENOMEM : -1;
+            if (a == RT_ENOMEM) {
+                nomem = 1;
+                break;
+            }
+            if (a < 0)
                 bad++;
             in_cert = 0;
         } else if (ev == BR_PEM_ERROR) {
@@ -179,6 +199,11 @@ int rt_tls_trust_from_pem(const char *pem, size_t len, rt_tls_trust **out, char 
         }
     }
     rt__free(obj.data);
+    if (nomem) {
+        rt_tls_trust_free(t);
+        snprintf(err, errlen, "out of memory");
+        return RT_ENOMEM;
+    }
     if (t->count == 0) {
         rt_tls_trust_free(t);
         snprintf(err, errlen, "no certificate could be decoded%s", bad ? " (malformed PEM)" : "");
@@ -200,8 +225,12 @@ int rt_tls_trust_from_file(const char *path, rt_tls_trust **out, char *err, size
     char chunk[16384];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (rt__buf_append(&b, chunk, n) < 0)
-            break;
+        if (rt__buf_append(&b, chunk, n) < 0) {
+            fclose(f);
+            rt__buf_free(&b);
+            snprintf(err, errlen, "CA file %s: out of memory", path);
+            return RT_ENOMEM;              /* never a store cut short */
+        }
     fclose(f);
     char e2[256];
     int r = rt_tls_trust_from_pem(b.data ? b.data : "", b.len, out, e2, sizeof e2);
@@ -243,7 +272,10 @@ int rt__tls_trust_builtin(rt_tls_trust **out)
         }
         if (off + hdr + len > rt__builtin_ca_len)
             break;
-        add_anchor(t, p, hdr + len);       /* an undecodable one is skipped */
+        if (add_anchor(t, p, hdr + len) == RT_ENOMEM) {   /* an undecodable one is skipped */
+            rt_tls_trust_free(t);
+            return RT_ENOMEM;
+        }
         off += hdr + len;
     }
     if (!t->count) {

@@ -11,7 +11,9 @@
  *   err-body    200 announcing 11 bytes, "par", then a reset
  *   hang        200 announcing 11 bytes, then nothing
  *   big         200 with 262,144 bytes, 4,096 per turn
- * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name).
+ * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name),
+ * "blackhole.fake" (the connect never completes).
+ * fake_sockets limits the sockets open at once (EMFILE beyond it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "fake_backend.h"
 
 fake_counters fake_stats;
+int fake_sockets = -1;
 
 /* Per connection, inside the core's rt_conn (rt_conn_data). */
 struct fake_conn {
@@ -33,6 +36,7 @@ struct fake_conn {
     size_t resp_len, resp_off;
     size_t big_left;                       /* "big": body bytes still to send */
     int done;                              /* the whole response went out */
+    int socket;                            /* holds one of fake_sockets */
     struct fake_conn *next;
 };
 
@@ -104,7 +108,17 @@ static int step(struct fake_state *s, struct fake_conn *f)
             rt_conn_failed(f->c, RT_CONN_CONNECTING, ECONNREFUSED);
         else if (strncmp(w.host, "nxdomain.", 9) == 0)
             rt_conn_failed(f->c, RT_CONN_RESOLVE, 0);
+        else if (strncmp(w.host, "blackhole.", 10) == 0)
+            ;                              /* the connect never completes */
+        else if (fake_sockets == 0) {
+            fake_stats.no_socket++;
+            rt_conn_failed(f->c, RT_CONN_SOCKET, EMFILE);
+        }
         else {
+            if (fake_sockets > 0) {
+                fake_sockets--;
+                f->socket = 1;
+            }
             fake_stats.connects++;
             rt_conn_connected(f->c);
         }
@@ -116,6 +130,8 @@ static int step(struct fake_state *s, struct fake_conn *f)
                 break;
             }
         fake_stats.closed++;
+        if (f->socket)
+            fake_sockets++;
         if (f->scenario && !f->done)
             fake_stats.cancelled++;
         rt_conn_closed(f->c);

@@ -17,7 +17,11 @@ typedef struct fake_counters {
     int cancelled;                         /* connections closed before their response ended */
     int closed;                            /* connections closed */
     int waits;
+    int no_socket;                         /* connects refused for want of fake_sockets */
 } fake_counters;
 extern fake_counters fake_stats;
+/* Sockets the fake process may still open (-1: no limit): at 0, connecting fails at the
+   socket stage with EMFILE; a connection that connected gives its socket back when closed. */
+extern int fake_sockets;
 
 #endif

@@ -36,6 +36,7 @@ static rt_runtime *fake_runtime(void)
     duk_pop(ctx);
     out[0] = 0;
     memset(&fake_stats, 0, sizeof fake_stats);
+    fake_sockets = -1;
     return rt;
 }
 
@@ -94,6 +95,17 @@ TEST(fake_no_such_name_rejects_fetch)
     run_script(rt, "fetch('http://nxdomain.fake/fake/ok').catch(function (e) {"
                    "  out(e.message + ' / ' + e.cause.code); });");
     ASSERT_STREQ(out, "fetch failed / ENOTFOUND\n");
+    rt_free(rt);
+}
+
+/* A connect that never completes fails at the connect timeout, counted from when the
+   backend starts connecting (not from when the request was queued for it) */
+TEST(fake_connect_timeout)
+{
+    rt_runtime *rt = fake_runtime();
+    run_script(rt, "fetch('http://blackhole.fake/fake/ok', { timeout: { connect: 50 } }).catch(function (e) {"
+                   "  out(e.cause.code + ' / ' + e.cause.message); });");
+    ASSERT_STREQ(out, "ETIMEDOUT / connect blackhole.fake:80: timed out after 50 ms\n");
     rt_free(rt);
 }
 
@@ -287,4 +299,57 @@ TEST(fake_unreferenced_response_is_released)
     ASSERT_EQ(st.requests_in_flight, 0);   /* each Response was garbage: cancelled */
     ASSERT_EQ(fake_stats.cancelled, 20);
     rt_free(rt);
+}
+
+/* Descriptor exhaustion is pressure: with 2 sockets for 8 requests to two origins, every
+   request waits for a descriptor (a connection of its origin going idle, another closing)
+   and all succeed; nothing is left waiting. */
+TEST(fake_no_descriptor_waits_for_one)
+{
+    rt_runtime *rt = fake_runtime();
+    fake_sockets = 2;
+    run_script(rt, "var ps = [];"
+                   "for (var i = 0; i < 8; i++) ps.push(fetch('http://' + (i % 2 ? 'a' : 'b') +"
+                   "  '.fake/fake/ok').then(function (r) { return r.text(); }));"
+                   "Promise.all(ps).then(function (t) { out(t.length + ' ' + t.join(',')); },"
+                   "  function (e) { out('failed ' + e.cause.code); });");
+    ASSERT_STREQ(out, "8 hello world,hello world,hello world,hello world,hello world,hello world,"
+                      "hello world,hello world\n");
+    rt_stats st;
+    rt_get_stats(rt, &st);
+    ASSERT_EQ(st.requests_in_flight, 0);
+    ASSERT(fake_stats.no_socket > 0);      /* they did have to wait */
+    rt_free(rt);
+    ASSERT_EQ(fake_sockets, 2);            /* every socket given back */
+    fake_sockets = -1;
+}
+
+/* ... up to its connect timeout, then EMFILE (not ESYS), named as such */
+TEST(fake_no_descriptor_fails_at_connect_timeout)
+{
+    rt_runtime *rt = fake_runtime();
+    fake_sockets = 0;
+    run_script(rt, "fetch('http://fake.test/fake/ok', { timeout: { connect: 50 } }).catch(function (e) {"
+                   "  out(e.cause.code + ' / ' + e.cause.message.replace(/[0-9]+ ms/, 'N ms')); });");
+    ASSERT_STREQ(out, "EMFILE / socket for fake.test:80: too many open files in this process "
+                      "(no descriptor came free in N ms)\n");
+    rt_free(rt);
+    fake_sockets = -1;
+}
+
+/* an abort while waiting for a descriptor takes the request out of the queue */
+TEST(fake_no_descriptor_abort_while_waiting)
+{
+    rt_runtime *rt = fake_runtime();
+    fake_sockets = 0;
+    run_script(rt, "var ac = new AbortController();"
+                   "fetch('http://fake.test/fake/ok', { signal: ac.signal }).catch(function (e) {"
+                   "  out(e.name); });"
+                   "setTimeout(function () { ac.abort(); }, 30);");
+    ASSERT_STREQ(out, "AbortError\n");
+    rt_stats st;
+    rt_get_stats(rt, &st);
+    ASSERT_EQ(st.requests_in_flight, 0);
+    rt_free(rt);
+    fake_sockets = -1;
 }

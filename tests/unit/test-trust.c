@@ -9,7 +9,10 @@
 #include "tls.h"
 #include "test.h"
 
+#include <bearssl.h>
+
 int rt__tls_trust_builtin(rt_tls_trust **out);
+const br_x509_trust_anchor *rt__tls_anchors(const rt_tls_trust *t, size_t *count);
 int rt__x509_has_ip(const uint8_t *cert, size_t certlen, const uint8_t *ip, size_t iplen);
 extern const size_t rt__builtin_ca_count;
 
@@ -51,6 +54,54 @@ TEST(trust_system_bundle_without_final_newline)
     ASSERT_EQ(rt_tls_trust_from_pem(buf, n, &t, err, sizeof err), 0);
     ASSERT(rt_tls_trust_count(t) > 10);
     rt_tls_trust_free(t);
+}
+
+/* Out of memory at any allocation while decoding: RT_ENOMEM and no store, or the whole
+   store - never one silently missing anchors (its servers would look untrusted), never an
+   anchor with a NULL key (the verifier crashed on it: found by make check-faults). Each
+   allocation of the decode of the first 40 system certificates fails in turn. */
+TEST(trust_pem_out_of_memory)
+{
+    FILE *f = fopen("/etc/ssl/certs/ca-certificates.crt", "rb");
+    if (!f)
+        return;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char *end = buf;
+    for (int i = 0; i < 40 && end; i++)
+        if ((end = strstr(end, "-----END CERTIFICATE-----\n")) != NULL)
+            end += 26;
+    if (end)
+        n = (size_t)(end - buf);
+    rt_tls_trust *t = NULL;
+    char err[256];
+    ASSERT_EQ(rt_tls_trust_from_pem(buf, n, &t, err, sizeof err), 0);
+    size_t want = rt_tls_trust_count(t);
+    rt_tls_trust_free(t);
+    uint64_t live0, live1;
+    rt__alloc_counters(NULL, &live0, NULL);
+    for (uint64_t k = 1; k < 400; k++) {
+        t = NULL;
+        rt__alloc_fail_after(k);
+        int r = rt_tls_trust_from_pem(buf, n, &t, err, sizeof err);
+        rt__alloc_fail_after(0);
+        if (r == 0) {
+            ASSERT_EQ(rt_tls_trust_count(t), want);
+            size_t cnt;
+            const br_x509_trust_anchor *a = rt__tls_anchors(t, &cnt);
+            for (size_t i = 0; i < cnt; i++)
+                ASSERT(a[i].dn.data && (a[i].pkey.key_type == BR_KEYTYPE_RSA
+                                        ? a[i].pkey.key.rsa.n && a[i].pkey.key.rsa.e
+                                        : a[i].pkey.key.ec.q != NULL));
+            rt_tls_trust_free(t);
+        } else {
+            ASSERT_EQ(r, RT_ENOMEM);
+            ASSERT(t == NULL);
+        }
+    }
+    rt__alloc_counters(NULL, &live1, NULL);
+    ASSERT_EQ(live1, live0);
 }
 
 TEST(x509_ip_walker)
