@@ -205,7 +205,7 @@ typedef struct rt_config {
        every call returns RT_EFATAL; rt_free() releases what it safely can. */
     void (*fatal)(void *userdata, const char *message);
     void *fatal_userdata;
-    /* Console output: text without the final newline (borrowed for the call). NULL:
+    /* Console output: UTF-8 text without the final newline (borrowed for the call). NULL:
        stdout / stderr through stdio, flushed before rt_free() returns. */
     void (*console)(void *userdata, int level, const char *text, size_t len);
     void *console_userdata;

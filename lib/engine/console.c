@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "text.h"
 
 static duk_ret_t js_write(duk_context *ctx)
 {
     int fd = duk_require_int(ctx, 0);
-    duk_size_t n;
-    const char *s = duk_safe_to_lstring(ctx, 1, &n);
+    size_t n;
+    const char *s;
+    duk_safe_to_string(ctx, 1);
+    rt__to_utf8(ctx, 1, &s, &n);           /* UTF-8 out, not Duktape's CESU-8 (emoji) */
     rt_runtime *rt = rt__rt_of(ctx);
     if (rt->cfg.console) {
         int level = duk_get_int_default(ctx, 2, fd == 2 ? RT_CONSOLE_ERROR : RT_CONSOLE_LOG);

@@ -248,6 +248,7 @@ static duk_ret_t res_json(duk_context *ctx)
     duk_set_top(ctx, 2);
     duk_dup(ctx, 0);
     duk_json_encode(ctx, -1);              /* a throw (cycles, BigInt) goes on */
+    rt__json_wellformed(ctx, -1);
     if (!duk_is_string(ctx, -1))
         return duk_error(ctx, DUK_ERR_TYPE_ERROR, "Value is not JSON serializable");
     duk_idx_t text = duk_get_top_index(ctx);

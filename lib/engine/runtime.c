@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "client.h"
 #include "native.h"
+#include "text.h"
 
 extern char **environ;
 
@@ -396,7 +397,8 @@ static int create_impl(rt_runtime *rt, void *arg)
        then the error formatter, host work and require (which need the JS layer). */
     if ((r = rt__promise_init(ctx)) < 0 ||
         (r = rt__microtask_init(ctx)) < 0 || (r = rt__native_init(ctx)) < 0 ||
-        (r = rt__console_init(ctx)) < 0 || (r = rt__timers_init(rt)) < 0)
+        (r = rt__console_init(ctx)) < 0 || (r = rt__json_init(ctx)) < 0 ||
+        (r = rt__timers_init(rt)) < 0)
         return rt__fail(rt, r, "runtime initialisation failed: %s", rt_strerror(r));
     define_rt_global(rt, cfg);
     if ((r = rt__fetch_init(rt)) < 0 || (r = rt__modules_init(rt)) < 0 ||

@@ -3,6 +3,7 @@
  * out (USVString), UTF-8 in with the Encoding standard's replacement rules, ByteStrings in
  * and out. Every conversion has an all-ASCII fast path that copies nothing.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -264,4 +265,87 @@ void rt__push_latin1(duk_context *ctx, const void *sv, size_t n)
     }
     duk_push_lstring(ctx, (const char *)o, k);
     duk_remove(ctx, -2);
+}
+
+/* ---- JSON.stringify, well-formed (ES2019) ----
+ * Duktape writes a lone surrogate inside a string as the code unit itself (its CESU-8
+ * sequence ED A0..BF xx); ES2019 wants the escape \udxxx. A surrogate can only occur inside
+ * a string literal of the output, so rewriting it there is exact. The engine's stringify runs
+ * first (its fast path intact); the output is only scanned for the byte 0xED, so the common
+ * case costs one memchr. */
+static int cesu_surrogate(const uint8_t *p, const uint8_t *end, unsigned *unit)
+{
+    if (end - p < 3 || p[0] != 0xED || (p[1] & 0xE0) != 0xA0)
+        return 0;
+    *unit = 0xD000u | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    return 1;
+}
+
+void rt__json_wellformed(duk_context *ctx, duk_idx_t idx)
+{
+    if (!duk_is_string(ctx, idx))
+        return;
+    idx = duk_require_normalize_index(ctx, idx);
+    duk_size_t n;
+    const uint8_t *s = (const uint8_t *)duk_get_lstring(ctx, idx, &n), *end = s + n;
+    if (!memchr(s, 0xED, n))
+        return;
+    duk_push_buffer(ctx, 0, 1);            /* dynamic: the rewritten output */
+    size_t len = 0;
+    const uint8_t *copied = s;
+    for (const uint8_t *p = s; p < end;) {
+        unsigned u, next;
+        if (!cesu_surrogate(p, end, &u)) {
+            p++;
+            continue;
+        }
+        if (u < 0xDC00 && cesu_surrogate(p + 3, end, &next) && next >= 0xDC00) {
+            p += 6;                        /* a pair: a code point above U+FFFF, kept */
+            continue;
+        }
+        char esc[7];
+        snprintf(esc, sizeof esc, "\\u%04x", u);
+        size_t keep = (size_t)(p - copied);
+        uint8_t *d = duk_resize_buffer(ctx, -1, len + keep + 6);
+        memcpy(d + len, copied, keep);
+        memcpy(d + len + keep, esc, 6);
+        len += keep + 6;
+        p += 3;
+        copied = p;
+    }
+    size_t keep = (size_t)(end - copied);
+    uint8_t *d = duk_resize_buffer(ctx, -1, len + keep);
+    if (keep)
+        memcpy(d + len, copied, keep);
+    duk_buffer_to_string(ctx, -1);         /* valid CESU-8, as the input was */
+    duk_replace(ctx, idx);
+}
+
+static duk_ret_t js_json_stringify(duk_context *ctx)
+{
+    duk_idx_t nargs = duk_get_top(ctx);
+    duk_push_current_function(ctx);
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("engine"));
+    duk_remove(ctx, -2);
+    duk_insert(ctx, 0);
+    duk_call(ctx, nargs);                  /* [ result ] */
+    rt__json_wellformed(ctx, -1);
+    return 1;
+}
+
+int rt__json_init(duk_context *ctx)
+{
+    duk_get_global_string(ctx, "JSON");
+    duk_push_c_function(ctx, js_json_stringify, DUK_VARARGS);
+    duk_get_prop_string(ctx, -2, "stringify");
+    duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("engine"));
+    duk_push_string(ctx, "name");
+    duk_push_string(ctx, "stringify");
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_push_string(ctx, "length");
+    duk_push_int(ctx, 3);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_put_prop_string(ctx, -2, "stringify");
+    duk_pop(ctx);
+    return 0;
 }

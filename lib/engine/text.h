@@ -31,5 +31,9 @@ void rt__push_utf8_parts(duk_context *ctx, const uint8_t *const *parts, const si
 const char *rt__to_bytestring(duk_context *ctx, duk_idx_t idx, size_t *n);
 /* [ ... ] -> [ ... s ]: bytes as a ByteString (each byte one code unit: Latin-1). */
 void rt__push_latin1(duk_context *ctx, const void *s, size_t n);
+/* The JSON text at idx made well-formed in place: each lone surrogate becomes \udxxx. */
+void rt__json_wellformed(duk_context *ctx, duk_idx_t idx);
+/* Replace JSON.stringify with a well-formed one (ES2019: lone surrogates escaped). 0. */
+int rt__json_init(duk_context *ctx);
 
 #endif /* RT_ENGINE_TEXT_H */
