@@ -143,6 +143,7 @@ void rt__rq_build(duk_context *ctx, duk_idx_t input, duk_idx_t init, rt__rq *rq)
     memset(rq, 0, sizeof *rq);
     rq->referrer_client = 1;
     rq->max_header_bytes = rq->max_header_count = rq->max_body_bytes = -1;
+    init = duk_normalize_index(ctx, init); /* a relative init would move with the dup */
     duk_dup(ctx, input);
     duk_dup(ctx, init);
     /* in a safe call: a throw frees what was built so far, then goes on as it came */
