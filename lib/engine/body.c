@@ -715,17 +715,32 @@ static int unusable(duk_context *ctx, rt__owner *o)
     return 0;
 }
 
-/* native.readAll(stream) resolved: [ bytes ] -> the consumer's result (magic: how). */
+/* native.readAll(stream, done, failed) ended: done([ bytes ]) settles the consumer's promise
+   (the function's "promise") with its result (magic: how); failed([ error ]) rejects it. */
 static duk_ret_t stream_read_done(duk_context *ctx)
 {
     int how = duk_get_current_magic(ctx);
     duk_set_top(ctx, 1);
     duk_push_current_function(ctx);
-    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("type"));   /* 2: blob(), formData() */
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("type"));      /* 2: blob(), formData() */
+    duk_get_prop_string(ctx, 1, DUK_HIDDEN_SYMBOL("promise"));    /* 3 */
     duk_size_t n = 0;
     const uint8_t *p = duk_get_buffer_data(ctx, 0, &n);
-    push_result(ctx, how, &p, &n, 1, 2);
-    return 1;
+    if (make_result(ctx, how, &p, &n, 1, 2))
+        rt__promise_resolve(ctx, 3);
+    else
+        rt__promise_reject(ctx, 3);
+    return 0;
+}
+
+static duk_ret_t stream_read_failed(duk_context *ctx)
+{
+    duk_set_top(ctx, 1);
+    duk_push_current_function(ctx);
+    duk_get_prop_string(ctx, -1, DUK_HIDDEN_SYMBOL("promise"));
+    duk_dup(ctx, 0);
+    rt__promise_reject(ctx, -2);
+    return 0;
 }
 
 /* [ ... ] -> [ ... promise ]: consume the body of o; type: the Content-Type for blob() and
@@ -767,18 +782,25 @@ static void consume(duk_context *ctx, rt__owner *o, int how, duk_idx_t type)
         return;
     }
     if (body->kind == BK_STREAM) {
-        /* a script's stream: read to its end in JavaScript, then finish here */
+        /* a script's stream: read to its end in JavaScript (with callbacks, not a promise
+           of the bytes: a `then` on Object.prototype must not see them), finish here */
+        rt__promise_new(ctx);              /* [ ... promise ] */
         push_native(ctx, "readAll");
         rt__dx_slot_get(ctx, idx, o->stream_slot, o->stream_key);
-        duk_call(ctx, 1);
-        duk_push_string(ctx, "then");
         rt__dx_push_function(ctx, stream_read_done, 1, how, 1, "", 0, NULL, 0);
+        duk_dup(ctx, -4);
+        duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("promise"));
         if (type != DUK_INVALID_INDEX) {
             duk_dup(ctx, type);
             duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("type"));
         }
-        duk_call_prop(ctx, -3, 1);
-        duk_remove(ctx, -2);
+        rt__dx_push_function(ctx, stream_read_failed, 1, 0, 1, "", 0, NULL, 0);
+        duk_dup(ctx, -5);
+        duk_put_prop_string(ctx, -2, DUK_HIDDEN_SYMBOL("promise"));
+        if (duk_pcall(ctx, 3) != DUK_EXEC_SUCCESS)
+            rt__promise_reject(ctx, -2);   /* [ ... promise error ] */
+        else
+            duk_pop(ctx);
         return;
     }
     rt__branch *b = body->br;

@@ -678,8 +678,6 @@ static duk_ret_t js_fetch(duk_context *ctx)
         duk_get_prop_string(ctx, -1, "native");
         duk_get_prop_string(ctx, -1, "readAll");
         rt__hold_push(ctx, fx->rq.body_hold);
-        duk_call(ctx, 1);
-        duk_push_string(ctx, "then");
         for (int k = 0; k < 2; k++) {
             rt__dx_push_function(ctx, stream_body_read, 1, k, 1, "", 0, NULL, 0);
             duk_push_pointer(ctx, fx);
@@ -688,7 +686,7 @@ static duk_ret_t js_fetch(duk_context *ctx)
             fx->read_hold[k] = rt__hold(ctx);
         }
         fx->pins++;                        /* until stream_body_read runs */
-        duk_call_prop(ctx, -4, 2);
+        duk_call(ctx, 3);                  /* readAll(stream, done, failed) */
         duk_set_top(ctx, 3);
         return 1;
     }

@@ -70,11 +70,9 @@ if (!Object.fromEntries)
 var nativeConstruct = Reflect.construct;
 hide(Reflect, 'construct', function construct(target, args) {
     var newTarget = arguments[2];
-    var other = arguments.length >= 3 && newTarget !== target;
-    if (other && typeof newTarget !== 'function')
-        throw new TypeError('newTarget is not a constructor');
-    var o = nativeConstruct.call(Reflect, target, args);
-    if (other) {
+    /* the engine's own checks (a constructor target, and newTarget) come first */
+    var o = nativeConstruct.apply(Reflect, arguments);
+    if (arguments.length >= 3 && newTarget !== target) {
         var proto = newTarget.prototype;
         if (proto !== null && (typeof proto === 'object' || typeof proto === 'function') &&
             Object.getPrototypeOf(o) !== proto)

@@ -22,7 +22,14 @@ NP.isLocked = function () { return (native.bodyFlags(this.owner) & LOCKED) !== 0
 NP.isDisturbed = function () { return (native.bodyFlags(this.owner) & DISTURBED) !== 0; };
 NP.lock = function (on) { native.bodyFlags(this.owner, on ? LOCKED : 0, on ? 0 : LOCKED); };
 NP.disturb = function () { native.bodyFlags(this.owner, DISTURBED, 0); };
-NP.read = function () { return native.bodyRead(this.owner); };
+/* req: a read request {chunk(value), close(), error(e)} (the Streams standard's). A network
+   body's reads settle a promise made in C (body.c) with the result object. */
+NP.readReq = function (req) {
+    native.bodyRead(this.owner).then(function (r) {
+        if (r.done) req.close();
+        else req.chunk(r.value);
+    }, function (e) { req.error(e); });
+};
 NP.cancel = function (reason) {
     native.bodyCancel(this.owner, reason);
     return Promise.resolve();
@@ -41,7 +48,7 @@ function SourceBody(source, hwm) {
     this.done = false;
     this.error = null;
     this.errored = false;
-    this.pending = null;                   /* a waiting read: {resolve, reject} */
+    this.pending = null;                   /* a waiting read request: {chunk, close, error} */
     this.locked = false;
     this.disturbed = false;
     this.controller = null;
@@ -78,7 +85,7 @@ SP.push = function (chunk) {
     if (this.pending) {
         var p = this.pending;
         this.pending = null;
-        p.resolve({value: chunk, done: false});
+        p.chunk(chunk);
     } else {
         this.queue.push(chunk);
     }
@@ -91,7 +98,7 @@ SP.end = function () {
     if (this.pending) {
         var p = this.pending;
         this.pending = null;
-        p.resolve({value: undefined, done: true});
+        p.close();
     }
 };
 SP.fail = function (e) {
@@ -102,26 +109,23 @@ SP.fail = function (e) {
     if (this.pending) {
         var p = this.pending;
         this.pending = null;
-        p.reject(e);
+        p.error(e);
     }
 };
-SP.read = function () {
-    var self = this;
+SP.readReq = function (req) {
     this.disturbed = true;
     if (this.queue.length) {
         var chunk = this.queue.shift();
         if (this.closeRequested && !this.queue.length) this.done = true;
         this.pullIfNeeded();
-        return Promise.resolve({value: chunk, done: false});
+        req.chunk(chunk);
+        return;
     }
-    if (this.errored) return Promise.reject(this.error);
-    if (this.done) return Promise.resolve({value: undefined, done: true});
-    if (this.pending) return Promise.reject(new TypeError('read() already pending'));
-    var r = new Promise(function (resolve, reject) {
-        self.pending = {resolve: resolve, reject: reject};
-    });
+    if (this.errored) return req.error(this.error);
+    if (this.done) return req.close();
+    if (this.pending) return req.error(new TypeError('read() already pending'));
+    this.pending = req;
     this.pullIfNeeded();
-    return r;
 };
 SP.cancel = function (reason) {
     this.disturbed = true;
@@ -131,7 +135,7 @@ SP.cancel = function (reason) {
     if (this.pending) {
         var p = this.pending;
         this.pending = null;
-        p.resolve({value: undefined, done: true});
+        p.close();
     }
     var src = this.source;
     if (!src.cancel) return Promise.resolve();
@@ -228,12 +232,18 @@ var DP = ReadableStreamDefaultReader.prototype;
 hide(DP, 'read', function read() {
     var st = this._st, hooks = this._hooks;
     if (!st) return Promise.reject(new TypeError('reader released'));
-    return st.read().then(function (r) {
-        if (r.done) hooks.resolve(undefined);
-        return r;
-    }, function (e) {
-        hooks.reject(e);
-        throw e;
+    return new Promise(function (resolve, reject) {
+        st.readReq({
+            chunk: function (value) { resolve({value: value, done: false}); },
+            close: function () {
+                hooks.resolve(undefined);
+                resolve({value: undefined, done: true});
+            },
+            error: function (e) {
+                hooks.reject(e);
+                reject(e);
+            }
+        });
     });
 });
 hide(DP, 'releaseLock', function releaseLock() {
@@ -269,16 +279,19 @@ native.streamTake = function (s) { var st = stateOf(s); st.lock(true); st.distur
 
 /* The whole stream as one Uint8Array (text() of a stream body, an upload): chunks must be
    bytes. Locks and disturbs it. */
-native.readAll = function (s) {
+/* Read stream s to its end: done(bytes) or fail(error), called, never a promise resolved
+   with the bytes (the Fetch standard's "fully read": success and error steps). */
+native.readAll = function (s, resolve, reject) {
     var st = stateOf(s);
-    if (st.isLocked() || st.isDisturbed()) return Promise.reject(new TypeError('ReadableStream is locked or disturbed'));
+    if (st.isLocked() || st.isDisturbed()) return reject(new TypeError('ReadableStream is locked or disturbed'));
     st.lock(true);
     var parts = [], total = 0;
-    return new Promise(function (resolve, reject) {
-        function step() {
-            st.read().then(function (r) {
-                if (r.done) return resolve(concat(parts, total));
-                var c = r.value;
+    (function () {
+        /* read requests, not promises of result objects: a `then` a script planted on
+           Object.prototype never sees a chunk (response-stream-with-broken-then) */
+        var busy = false, again = false;
+        var req = {
+            chunk: function (c) {
                 if (!(c instanceof Uint8Array)) {
                     var e = new TypeError('Received non-Uint8Array chunk');
                     st.cancel(e);
@@ -287,10 +300,24 @@ native.readAll = function (s) {
                 parts.push(c);
                 total += c.length;
                 step();
-            }, reject);
+            },
+            close: function () { resolve(concat(parts, total)); },
+            error: reject
+        };
+        function step() {
+            if (busy) {                    /* a chunk delivered synchronously: loop, not recurse */
+                again = true;
+                return;
+            }
+            busy = true;
+            do {
+                again = false;
+                st.readReq(req);
+            } while (again);
+            busy = false;
         }
         step();
-    });
+    })();
 };
 
 function concat(list, total) {
@@ -309,21 +336,25 @@ function teeStream(s) {
     if (st.isLocked()) throw new TypeError('ReadableStream is locked');
     st.lock(true);
     var branches = [], reading = false, cancelled = 0;
+    var req = {
+        chunk: function (value) {
+            reading = false;
+            for (var i = 0; i < 2; i++)
+                if (!branches[i].cancelled) branches[i].ctl.enqueue(value);
+        },
+        close: function () {
+            reading = false;
+            for (var i = 0; i < 2; i++) if (!branches[i].cancelled) branches[i].ctl.close();
+        },
+        error: function (e) {
+            reading = false;
+            for (var i = 0; i < 2; i++) if (!branches[i].cancelled) branches[i].ctl.error(e);
+        }
+    };
     function pull() {
         if (reading) return;
         reading = true;
-        st.read().then(function (r) {
-            reading = false;
-            for (var i = 0; i < 2; i++) {
-                var b = branches[i];
-                if (b.cancelled) continue;
-                if (r.done) b.ctl.close();
-                else b.ctl.enqueue(r.value);
-            }
-        }, function (e) {
-            reading = false;
-            for (var i = 0; i < 2; i++) if (!branches[i].cancelled) branches[i].ctl.error(e);
-        });
+        st.readReq(req);
     }
     function branch() {
         var b = {ctl: null, cancelled: false};
