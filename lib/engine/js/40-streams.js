@@ -171,8 +171,10 @@ var RP = ReadableStream.prototype;
 Object.defineProperty(RP, 'locked', {get: function locked() { return stateOf(this).isLocked(); },
                                      enumerable: true, configurable: true});
 hide(RP, 'getReader', function getReader(options) {
-    if (options && options.mode !== undefined) throw new RangeError('ReadableStream.getReader: mode "' + options.mode + '" is not supported');
-    return new ReadableStreamDefaultReader(this);
+    var mode = options === undefined || options === null ? undefined : options.mode;
+    if (mode === undefined) return new ReadableStreamDefaultReader(this);
+    if (String(mode) !== 'byob') throw new TypeError('ReadableStream.getReader: mode "' + mode + '" is not a valid ReadableStreamReaderMode');
+    return new ReadableStreamBYOBReader(this);
 });
 hide(RP, 'cancel', function cancel(reason) {
     var st = stateOf(this);
@@ -216,17 +218,19 @@ Object.defineProperty(CP, 'desiredSize', {get: function () {
 
 function ReadableStreamDefaultReader(stream) {
     if (!(this instanceof ReadableStreamDefaultReader)) throw new TypeError("Class constructor ReadableStreamDefaultReader cannot be invoked without 'new'");
-    var st = stateOf(stream);
+    initReader(this, stateOf(stream));
+}
+function initReader(reader, st) {
     if (st.isLocked()) throw new TypeError('ReadableStream is locked');
     st.lock(true);
-    hide(this, '_st', st);
+    hide(reader, '_st', st);
     var hooks = {};
-    hide(this, '_closed', new Promise(function (resolve, reject) {
+    hide(reader, '_closed', new Promise(function (resolve, reject) {
         hooks.resolve = resolve;
         hooks.reject = reject;
     }));
-    hide(this, '_hooks', hooks);
-    this._closed.then(null, function () {});
+    hide(reader, '_hooks', hooks);
+    reader._closed.then(null, function () {});
 }
 var DP = ReadableStreamDefaultReader.prototype;
 hide(DP, 'read', function read() {
@@ -259,7 +263,72 @@ hide(DP, 'cancel', function cancel(reason) {
 });
 Object.defineProperty(DP, 'closed', {get: function () { return this._closed; }, configurable: true});
 
+/* A BYOB reader: only for byte streams, which here are the bodies the runtime makes (Request,
+   Response, Blob). read(view) fills the caller's view from the body's chunks, keeping what
+   does not fit for the next read. Difference from the standard: the view's buffer is filled
+   in place and handed back, not transferred (Duktape cannot detach an ArrayBuffer). */
+function ReadableStreamBYOBReader(stream) {
+    if (!(this instanceof ReadableStreamBYOBReader)) throw new TypeError("Class constructor ReadableStreamBYOBReader cannot be invoked without 'new'");
+    var st = stateOf(stream);
+    if (!(st instanceof NativeBody)) throw new TypeError('ReadableStreamBYOBReader: the stream is not a byte stream');
+    initReader(this, st);
+    hide(this, '_rest', null);             /* the part of a chunk the last view had no room for */
+}
+var BP = ReadableStreamBYOBReader.prototype;
+function fillView(reader, view, bytes) {
+    var size = view.BYTES_PER_ELEMENT || 1;
+    var room = view.byteLength;
+    var n = Math.min(room, bytes.length);
+    n -= n % size;
+    new Uint8Array(view.buffer, view.byteOffset, n).set(bytes.subarray(0, n));
+    reader._rest = n < bytes.length ? bytes.subarray(n) : null;
+    return new view.constructor(view.buffer, view.byteOffset, n / size);
+}
+hide(BP, 'read', function read(view) {
+    var self = this, st = this._st, hooks = this._hooks;
+    if (!ArrayBuffer.isView(view)) return Promise.reject(new TypeError('ReadableStreamBYOBReader.read: view must be an ArrayBufferView'));
+    if (view.byteLength === 0) return Promise.reject(new TypeError('ReadableStreamBYOBReader.read: view must have a non-zero byteLength'));
+    if (!st) return Promise.reject(new TypeError('reader released'));
+    var size = view.BYTES_PER_ELEMENT || 1;
+    if (this._rest && this._rest.length >= size)
+        return Promise.resolve({value: fillView(this, view, this._rest), done: false});
+    return new Promise(function (resolve, reject) {
+        var req = {
+            chunk: function (c) {
+                var rest = self._rest;
+                if (rest) {                /* a partial element left over: join it */
+                    var j = new Uint8Array(rest.length + c.length);
+                    j.set(rest, 0);
+                    j.set(c, rest.length);
+                    c = j;
+                    self._rest = null;
+                }
+                if (c.length < size) {
+                    self._rest = c;
+                    return st.readReq(req);
+                }
+                resolve({value: fillView(self, view, c), done: false});
+            },
+            close: function () {
+                hooks.resolve(undefined);
+                resolve({value: new view.constructor(view.buffer, view.byteOffset, 0), done: true});
+            },
+            error: function (e) {
+                hooks.reject(e);
+                reject(e);
+            }
+        };
+        st.readReq(req);
+    });
+});
+hide(BP, 'releaseLock', DP.releaseLock);
+hide(BP, 'cancel', DP.cancel);
+Object.defineProperty(BP, 'closed', {get: function () { return this._closed; }, configurable: true});
+if (Symbol.toStringTag)
+    Object.defineProperty(BP, Symbol.toStringTag, {value: 'ReadableStreamBYOBReader', configurable: true});
+
 hide(global, 'ReadableStream', ReadableStream);
+hide(global, 'ReadableStreamBYOBReader', ReadableStreamBYOBReader);
 hide(global, 'ReadableStreamDefaultReader', ReadableStreamDefaultReader);
 hide(global, 'ReadableStreamDefaultController', ReadableStreamDefaultController);
 
