@@ -267,6 +267,19 @@ int rt__dx_is_array(duk_context *ctx, duk_idx_t idx)
     return h && DUK_HOBJECT_HAS_EXOTIC_ARRAY(h) && !DUK_HOBJECT_IS_PROXY(h);
 }
 
+int rt__dx_proxy_parts(duk_context *ctx, duk_idx_t idx)
+{
+    duk_hobject *h = duk_get_hobject((duk_hthread *)ctx, idx);
+    if (!h || !DUK_HOBJECT_IS_PROXY(h))
+        return 0;
+    duk_hproxy *p = (duk_hproxy *)h;
+    if (!p->target || !p->handler)
+        return 0;
+    duk_push_hobject((duk_hthread *)ctx, p->target);
+    duk_push_hobject((duk_hthread *)ctx, p->handler);
+    return 1;
+}
+
 int rt__dx_get_own_data(duk_context *ctx, void *obj, void *key)
 {
     duk_hthread *thr = (duk_hthread *)ctx;

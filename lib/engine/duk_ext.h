@@ -69,6 +69,10 @@ void rt__dx_array_append(duk_context *ctx, duk_idx_t idx);
 /* 1 if the value at idx is an Array exotic object (not a Proxy of one): its length is a
    plain number that no code computes. */
 int rt__dx_is_array(duk_context *ctx, duk_idx_t idx);
+/* The value at idx is a Proxy: [ ... ] -> [ ... target handler ], 1 (0 and nothing pushed
+   otherwise). For the traps Duktape's Proxy lacks (getOwnPropertyDescriptor), which
+   conversions such as WebIDL's record<K, V> must call themselves. A revoked one: 0. */
+int rt__dx_proxy_parts(duk_context *ctx, duk_idx_t idx);
 
 /* ---- raw property inspection (for fast paths that must stay unobservable) ---- */
 /* The own data property `key` (heapptr) of object `obj` (heapptr) pushed, returning 1; 0 and

@@ -718,8 +718,29 @@ void rt__hl_fill(duk_context *ctx, rt__hlref *r, duk_idx_t init)
         fill_from_iterable(ctx, r, init);
         return;
     }
-    /* a record: own enumerable string keys, in order */
-    duk_enum(ctx, init, DUK_ENUM_OWN_PROPERTIES_ONLY);
+    /* a Proxy record: WebIDL's steps in JavaScript, calling the traps Duktape's Proxy does
+       not (lib/engine/js/05-builtins.js), then the pairs appended as they came */
+    if (rt__dx_proxy_parts(ctx, init)) {
+        duk_push_heap_stash(ctx);
+        duk_get_prop_string(ctx, -1, "native");
+        duk_get_prop_string(ctx, -1, "proxyRecord");
+        duk_dup(ctx, init);
+        duk_dup(ctx, -6);
+        duk_dup(ctx, -6);
+        duk_call(ctx, 3);                  /* [ ... target handler stash native pairs ] */
+        duk_size_t n = duk_get_length(ctx, -1);
+        for (duk_size_t i = 0; i < n; i++) {
+            duk_get_prop_index(ctx, -1, (duk_uarridx_t)i);
+            duk_get_prop_index(ctx, -1, 0);
+            duk_get_prop_index(ctx, -2, 1);
+            append_checked(ctx, r, -2, -1, "Headers");
+            duk_pop_3(ctx);
+        }
+        duk_pop_n(ctx, 5);
+        return;
+    }
+    /* a record: own enumerable keys, in order; an enumerable Symbol key throws (ToString) */
+    duk_enum(ctx, init, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_SYMBOLS);
     while (duk_next(ctx, -1, 1)) {
         /* [ ... enum key value ] */
         append_checked(ctx, r, -2, -1, "Headers");

@@ -166,6 +166,21 @@ int rt__api(rt_runtime *rt, int (*fn)(rt_runtime *rt, void *arg), void *arg)
 /* native.hide(obj, name, value): a non-enumerable, writable, configurable own property -
    the internal slots of Request, Response, Headers... (duk_def_prop: a tenth of the cost of
    Object.defineProperty, which builds and checks a descriptor object). */
+/* native.proxyParts(v): [target, handler] of a Proxy, else null (05-builtins.js) */
+static duk_ret_t js_proxy_parts(duk_context *ctx)
+{
+    if (!rt__dx_proxy_parts(ctx, 0)) {
+        duk_push_null(ctx);
+        return 1;
+    }
+    duk_push_array(ctx);
+    duk_swap_top(ctx, -2);
+    duk_put_prop_index(ctx, -2, 1);
+    duk_swap_top(ctx, -2);
+    duk_put_prop_index(ctx, -2, 0);
+    return 1;
+}
+
 static duk_ret_t js_hide(duk_context *ctx)
 {
     duk_require_object(ctx, 0);
@@ -387,6 +402,8 @@ static int create_impl(rt_runtime *rt, void *arg)
     duk_put_prop_string(ctx, -2, "backend");
     duk_push_c_function(ctx, js_hide, 3);
     duk_put_prop_string(ctx, -2, "hide");
+    duk_push_c_function(ctx, js_proxy_parts, 1);
+    duk_put_prop_string(ctx, -2, "proxyParts");
     duk_put_prop_string(ctx, -2, "native");
     duk_pop(ctx);
     /* Dependency order: Promise, the microtask queue, console, timers, the rt global,

@@ -80,3 +80,117 @@ hide(Reflect, 'construct', function construct(target, args) {
     }
     return o;
 });
+
+/* Reflect.get / set / has with Symbol keys and a receiver: Duktape's refuse Symbol keys
+   ("cannot string coerce") and a receiver other than the target. A receiver is honoured the
+   way [[Get]]/[[Set]] do for ordinary objects: the property is looked up along the target's
+   prototype chain and an accessor runs with the receiver as `this`. */
+function needObject(o, who) {
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function'))
+        throw new TypeError('Reflect.' + who + ' called on non-object');
+}
+function lookup(o, key) {
+    for (; o !== null; o = Object.getPrototypeOf(o)) {
+        var d = Object.getOwnPropertyDescriptor(o, key);
+        if (d) return d;
+    }
+    return undefined;
+}
+hide(Reflect, 'get', function get(target, key) {
+    needObject(target, 'get');
+    if (arguments.length < 3 || arguments[2] === target)
+        return target[key];
+    var d = lookup(target, key);
+    if (!d) return undefined;
+    if ('value' in d) return d.value;
+    return d.get ? d.get.call(arguments[2]) : undefined;
+});
+hide(Reflect, 'has', function has(target, key) {
+    needObject(target, 'has');
+    return key in target;
+});
+function strictSet(o, key, value) {
+    'use strict';
+    o[key] = value;
+}
+hide(Reflect, 'set', function set(target, key, value) {
+    needObject(target, 'set');
+    var receiver = arguments.length < 4 ? target : arguments[3];
+    if (receiver !== target) {
+        var d = lookup(target, key);
+        if (d && !('value' in d)) {
+            if (!d.set) return false;
+            d.set.call(receiver, value);
+            return true;
+        }
+        if (d && !d.writable) return false;
+        if (receiver === null || (typeof receiver !== 'object' && typeof receiver !== 'function'))
+            return false;
+        var own = Object.getOwnPropertyDescriptor(receiver, key);
+        if (own && (!('value' in own) || !own.writable)) return false;
+        try {
+            if (own) strictSet(receiver, key, value);
+            else Object.defineProperty(receiver, key, {value: value, writable: true,
+                                                       enumerable: true, configurable: true});
+        } catch (e) {
+            return false;
+        }
+        return true;
+    }
+    try {
+        strictSet(target, key, value);
+    } catch (e) {
+        if (e instanceof TypeError) return false;
+        throw e;
+    }
+    return true;
+});
+
+/* WebIDL's record<ByteString, ByteString> of a Proxy (lib/engine/headers.c): Duktape's Proxy
+   has no getOwnPropertyDescriptor trap, so the steps call the handler's traps themselves,
+   in the standard's order: ownKeys, then per key getOwnPropertyDescriptor and, for an
+   enumerable one, the key and value converted (a Symbol key or a code unit above 0xFF
+   throws there) after get. Returns [[name, value], ...]. */
+function byteString(v) {
+    if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
+    var s = String(v);
+    if (/[^\u0000-\u00ff]/.test(s)) throw new TypeError('Value is not a valid ByteString');
+    return s;
+}
+native.proxyRecord = function (proxy, target, handler) {
+    var trap = handler.ownKeys;
+    var keys = typeof trap === 'function' ? trap.call(handler, target) : Reflect.ownKeys(target);
+    var out = [];
+    for (var i = 0; i < keys.length; i++) {
+        var key = keys[i];
+        trap = handler.getOwnPropertyDescriptor;
+        var d = typeof trap === 'function' ? trap.call(handler, target, key)
+                                           : Object.getOwnPropertyDescriptor(target, key);
+        if (d === undefined || !d.enumerable)
+            continue;
+        var name = byteString(key);
+        trap = handler.get;
+        var v = typeof trap === 'function' ? trap.call(handler, target, key, proxy)
+                                           : Reflect.get(target, key, proxy);
+        out.push([name, byteString(v)]);
+    }
+    return out;
+};
+
+/* getOwnPropertyDescriptor of a Proxy: Duktape's Proxy has no such trap (its own throws
+   "invalid args"); call the handler's, or go on to the target, as [[GetOwnProperty]] does. */
+var proxyParts = native.proxyParts;
+function ownDescriptor(original) {
+    return function getOwnPropertyDescriptor(o, key) {
+        var parts = proxyParts(o);
+        if (!parts) return original(o, key);
+        var trap = parts[1].getOwnPropertyDescriptor;
+        if (typeof trap !== 'function') return getOwnPropertyDescriptor(parts[0], key);
+        var d = trap.call(parts[1], parts[0], key);
+        if (d !== undefined && (d === null || typeof d !== 'object'))
+            throw new TypeError('getOwnPropertyDescriptor trap returned neither an object nor undefined');
+        return d;
+    };
+}
+hide(Object, 'getOwnPropertyDescriptor', ownDescriptor(Object.getOwnPropertyDescriptor));
+hide(Reflect, 'getOwnPropertyDescriptor', ownDescriptor(Reflect.getOwnPropertyDescriptor));
