@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "client.h"
+#include "dataurl.h"
 #include "codings.h"
 #include "blob.h"
 #include "fetchcls.h"
@@ -356,12 +357,42 @@ static uint32_t pick(uint32_t mine, uint32_t def)
     return mine ? mine : def;
 }
 
+/* fetch() of a data: URL: the Fetch standard's scheme fetch answers it without the network
+   (lib/net/dataurl.c): 200 OK, Content-Type the URL's MIME type, the decoded body. */
+static void fx_data(duk_context *ctx, struct rt__fx *fx)
+{
+    const rt__url *u = &fx->rq.url;
+    rt__data_url d;
+    int r = rt__data_url_process(u->href, u->frag_start, &d);
+    if (r < 0) {
+        fx_fail(ctx, fx, r == RT_ENOMEM ? RT_ENOMEM : RT_EINVALID_URL,
+                r == RT_ENOMEM ? "out of memory" : "invalid data: URL (no comma, or not base64)");
+        return;
+    }
+    rt_http1_header h = {.name = "content-type", .name_len = 12, .value = d.mime,
+                         .value_len = d.mime_len};
+    rt__response_push_bytes(ctx, 200, "OK", 2, &h, 1, u->href, u->frag_start, d.body,
+                            d.body_len);
+    rt__data_url_free(&d);
+    fx_settle(ctx, fx, 1);
+    fx_over(ctx, fx);
+}
+
+static int is_data_url(const rt__url *u)
+{
+    return u->href_len >= 5 && strncmp(u->href, "data:", 5) == 0;
+}
+
 static void fx_start(duk_context *ctx, struct rt__fx *fx)
 {
     rt_runtime *rt = fx->rt;
     rt__rq *rq = &fx->rq;
     int scheme = rt__url_scheme_id(&rq->url);
     if (scheme != RT_URL_SCHEME_HTTP && scheme != RT_URL_SCHEME_HTTPS) {
+        if (!fx->hops && is_data_url(&rq->url)) {   /* a redirect to one is refused below */
+            fx_data(ctx, fx);
+            return;
+        }
         char msg[120];
         rt__url_span p = rt__url_protocol(&rq->url);
         snprintf(msg, sizeof msg, "URL scheme \"%.*s\" is not supported.",

@@ -63,6 +63,19 @@ void rt__response_push_net(duk_context *ctx, int status, const char *reason, siz
     }
 }
 
+void rt__response_push_bytes(duk_context *ctx, int status, const char *reason, size_t reason_len,
+                             const rt_http1_header *hs, size_t nh, const char *url,
+                             size_t url_len, const uint8_t *body, size_t body_len)
+{
+    rt__response_push_net(ctx, status, reason, reason_len, hs, nh, url, url_len, 0, 1, NULL);
+    void *d = duk_push_fixed_buffer(ctx, body_len);
+    if (body_len)
+        memcpy(d, body, body_len);
+    rt__dx_slot_put(ctx, -2, RSS_BODY, rt__fc(ctx)->res_key[RSS_BODY]);
+    rt__response_state *st = rt__state(ctx, -1, key0(ctx));
+    st->body.kind = BK_BYTES;
+}
+
 /* The headers of the Response at idx as a Headers object (made from the list on first use). */
 static void push_headers(duk_context *ctx, duk_idx_t idx, rt__response_state *st)
 {

@@ -15,6 +15,12 @@ void rt__response_push_net(duk_context *ctx, int status, const char *reason, siz
                            const rt_http1_header *hs, size_t nh, const char *url, size_t url_len,
                            int redirected, int null_body, rt__branch *br);
 
+/* [ ... ] -> [ ... response ]: the same with a body of bytes (copied), as fetch() of a data:
+   URL makes. */
+void rt__response_push_bytes(duk_context *ctx, int status, const char *reason, size_t reason_len,
+                             const rt_http1_header *hs, size_t nh, const char *url,
+                             size_t url_len, const uint8_t *body, size_t body_len);
+
 int rt__response_init(duk_context *ctx);   /* the Response class */
 
 #endif /* RT_ENGINE_RESPONSE_H */

@@ -415,6 +415,7 @@ static int create_impl(rt_runtime *rt, void *arg)
     if ((r = rt__promise_init(ctx)) < 0 ||
         (r = rt__microtask_init(ctx)) < 0 || (r = rt__native_init(ctx)) < 0 ||
         (r = rt__console_init(ctx)) < 0 || (r = rt__json_init(ctx)) < 0 ||
+        (r = rt__base64_init(ctx)) < 0 ||
         (r = rt__timers_init(rt)) < 0)
         return rt__fail(rt, r, "runtime initialisation failed: %s", rt_strerror(r));
     define_rt_global(rt, cfg);

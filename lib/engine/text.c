@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "dataurl.h"
 
 /* ---- CESU-8 -> UTF-8 ---- */
 
@@ -346,6 +347,68 @@ int rt__json_init(duk_context *ctx)
     duk_push_int(ctx, 3);
     duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE | DUK_DEFPROP_SET_CONFIGURABLE);
     duk_put_prop_string(ctx, -2, "stringify");
+    duk_pop(ctx);
+    return 0;
+}
+
+/* ---- atob / btoa (HTML: forgiving-base64 over Latin-1 strings, lib/net/dataurl.c) ---- */
+static duk_ret_t throw_invalid_character(duk_context *ctx, const char *msg)
+{
+    duk_get_global_string(ctx, "DOMException");
+    duk_push_string(ctx, msg);
+    duk_push_string(ctx, "InvalidCharacterError");
+    duk_new(ctx, 2);
+    return duk_throw(ctx);
+}
+
+static duk_ret_t js_atob(duk_context *ctx)
+{
+    if (duk_get_top(ctx) < 1)
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "atob: 1 argument required, but only 0 present.");
+    size_t n;
+    const char *s = rt__to_bytestring(ctx, 0, &n);
+    uint8_t *out = s ? duk_push_fixed_buffer(ctx, n / 4 * 3 + 3) : NULL;
+    size_t len;
+    if (!s || rt__base64_decode(s, n, out, &len) < 0)
+        return throw_invalid_character(ctx, "The string to be decoded is not correctly encoded.");
+    rt__push_latin1(ctx, out, len);
+    return 1;
+}
+
+static duk_ret_t js_btoa(duk_context *ctx)
+{
+    if (duk_get_top(ctx) < 1)
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "btoa: 1 argument required, but only 0 present.");
+    size_t n;
+    const char *s = rt__to_bytestring(ctx, 0, &n);
+    if (!s)
+        return throw_invalid_character(ctx, "Invalid character");
+    char *out = duk_push_fixed_buffer(ctx, (n + 2) / 3 * 4);
+    size_t len = rt__base64_encode((const uint8_t *)s, n, out);
+    duk_push_lstring(ctx, out, len);
+    return 1;
+}
+
+int rt__base64_init(duk_context *ctx)
+{
+    static const duk_function_list_entry fns[] = {{"atob", js_atob, DUK_VARARGS},
+                                                  {"btoa", js_btoa, DUK_VARARGS},
+                                                  {NULL, NULL, 0}};
+    duk_push_global_object(ctx);
+    for (const duk_function_list_entry *f = fns; f->key; f++) {
+        duk_push_string(ctx, f->key);
+        duk_push_c_function(ctx, f->value, f->nargs);
+        duk_push_string(ctx, "length");
+        duk_push_int(ctx, 1);
+        duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE |
+                                  DUK_DEFPROP_SET_CONFIGURABLE);
+        duk_push_string(ctx, "name");
+        duk_push_string(ctx, f->key);
+        duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE |
+                                  DUK_DEFPROP_SET_CONFIGURABLE);
+        duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
+                                  DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    }
     duk_pop(ctx);
     return 0;
 }

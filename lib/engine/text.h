@@ -35,5 +35,7 @@ void rt__push_latin1(duk_context *ctx, const void *s, size_t n);
 void rt__json_wellformed(duk_context *ctx, duk_idx_t idx);
 /* Replace JSON.stringify with a well-formed one (ES2019: lone surrogates escaped). 0. */
 int rt__json_init(duk_context *ctx);
+/* The globals atob() and btoa() (HTML; DOMException must exist when they throw). 0. */
+int rt__base64_init(duk_context *ctx);
 
 #endif /* RT_ENGINE_TEXT_H */

@@ -1,7 +1,7 @@
 // The fetch API over the network: redirects (303 after POST, 307 keeps the body, cross-
 // origin hop drops Authorization, loop, manual, error), abort (before send, mid-body,
 // AbortSignal.timeout), gzip/deflate decoding (also chunked), keep-alive reuse, and a
-// CR/LF header value refused before anything reaches the wire.
+// CR/LF header value refused before anything reaches the wire; a redirect to a data: URL refused.
 var A = 'http://127.0.0.1:' + rt.env.TEST_HTTP_PORT, B = 'http://localhost:' + rt.env.TEST_HTTP_PORT2;
 function enc(s) { return encodeURIComponent(s); }
 var main = rt.async(function () {
@@ -60,5 +60,8 @@ var main = rt.async(function () {
     r = rt.await(fetch(new Request(A + '/echo', { method: 'PUT', body: new URLSearchParams('a=1') })));
     j = rt.await(r.json());
     console.log('fetch(Request): ' + j.method + ' ' + j.body + ' ' + j.headers['content-type']);
+    /* a redirect may not lead to a data: URL (Fetch: HTTP-redirect fetch, non-HTTP(S) scheme) */
+    try { rt.await(fetch(A + '/redirect?to=' + enc('data:,x'))); console.log('redirect to data: followed'); }
+    catch (e) { console.log('redirect to data: ' + e.name + ' ' + e.cause.code); }
 });
 main().then(null, function (e) { console.log('FAILED ' + e + ' ' + (e.cause && e.cause.code) + '\n' + e.stack); });
