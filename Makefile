@@ -91,7 +91,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
+.PHONY: all lib cli mkcoded test test-repeat check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
         fuzz install uninstall clean check-symbols conformance
 
 all: $(LIB) $(RTJS)
@@ -206,6 +206,7 @@ $(B)/libruntime-uvext.a: $(ALL_OBJ) tools/localize.sh
 # br and zstd bodies for the JS suite's server (/coded) and the benchmark's br download:
 # the reference encoders, as Python has neither (tests/c/mkcoded.c).
 MKCODED     := $(B)/mkcoded
+mkcoded: $(MKCODED)
 $(MKCODED): tests/c/mkcoded.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(OPT) $(WARN) -o $@ $< $(BROTLIENC_A) $(BROTLICOM_A) $(ZSTD_A) $(LDLIBS)
@@ -299,7 +300,7 @@ demo: deps all
 # polyfill from npm in build/bench-npm, callgrind instruction counts); report in
 # bench/results/<date>.md, docs/benchmarks.md rewritten. About an hour on 2 cores.
 bench: deps-bench
-	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all mkcoded || exit 1; done
 	python3 bench/bench.py --docs
 
 # Issue 16's conformance measurement (docs/conformance.md): WPT fetch/api and test262
@@ -313,7 +314,7 @@ conformance:
 
 # The reduced set (CI smoke test, a few minutes): bench/results/<date>-quick.md; asserts no figure.
 bench-quick: deps-bench
-	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all mkcoded || exit 1; done
 	python3 bench/bench.py --quick
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS against tests/fuzz/corpus/.
