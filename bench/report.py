@@ -601,7 +601,7 @@ def header(meta):
             "- Server: nginx, one worker, keep-alive (keepalive_requests 100000000), HTTP and HTTPS "
             "(TLS 1.2/1.3, EC P-256 certificate from tests/certs/make-certs.sh) on 127.0.0.1, "
             "generated from bench/nginx.conf.in; static files in a temp dir; upload sink and 1 s delay "
-            "from the echo module.",
+            "from the echo module; `*.br` files sent with `Content-Encoding: br`.",
             "- Load average (1/5/15 min) at start %s, at end %s: other jobs share this machine"
             % (" ".join(meta["load"].get("start", "?")), " ".join(meta["load"].get("end", "?"))),
             "- Pinning: %s" % ("server on CPU 0, each client on CPU 1 (taskset)" if meta["taskset"]
