@@ -91,7 +91,7 @@ UNIT_SRC    := $(filter-out $(foreach o,$(filter-out $(BACKEND),$(BACKENDS)),tes
                  $(wildcard tests/unit/test-*.c))
 UNIT_BIN    := $(B)/unit-tests
 
-.PHONY: all lib cli test test-repeat check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
+.PHONY: all lib cli mkcoded test test-repeat check check-unit check-js check-embed check-poll check-valgrind check-fdlimit check-faults deps demo bench bench-quick \
         fuzz install uninstall clean check-symbols conformance
 
 all: $(LIB) $(RTJS)
@@ -203,12 +203,20 @@ $(B)/libruntime-uvext.a: $(ALL_OBJ) tools/localize.sh
 	@echo "tools/localize.sh $@ (objects) $(notdir $(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS))"
 	@tools/localize.sh $@ "$(ALL_OBJ)" "$(BEARSSL_A) $(CODING_LIBS) $(IDNA_LIBS)"
 
+# br and zstd bodies for the JS suite's server (/coded) and the benchmark's br download:
+# the reference encoders, as Python has neither (tests/c/mkcoded.c).
+MKCODED     := $(B)/mkcoded
+mkcoded: $(MKCODED)
+$(MKCODED): tests/c/mkcoded.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(OPT) $(WARN) -o $@ $< $(BROTLIENC_A) $(BROTLICOM_A) $(ZSTD_A) $(LDLIBS)
+
 check-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-check-js: $(RTJS)
+check-js: $(RTJS) $(MKCODED)
 	tests/cli.sh $(B)
-	TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
+	TEST_MKCODED=$(abspath $(MKCODED)) TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
 # The embedding tests build hosts the way an embedder does: `make install` into a clean
 # prefix under build/, then `cc host.c $(pkg-config --cflags --libs runtime-...)`; they
@@ -245,16 +253,16 @@ $(B)/rtjs-poll: cli/rtjs.c tests/c/poll_backend.c $(LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS_RT) -DRTJS_BACKEND=rt_backend_poll -o $@ cli/rtjs.c \
 	  tests/c/poll_backend.c $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
-check-poll: $(B)/rtjs-poll
-	RTJS=$(B)/rtjs-poll TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
+check-poll: $(B)/rtjs-poll $(MKCODED)
+	RTJS=$(B)/rtjs-poll TEST_MKCODED=$(abspath $(MKCODED)) TIMEOUT_SCALE=$(if $(SANITIZE),3,1) tests/run-js.sh $(B)
 
 # The JS suite under valgrind memcheck: any invalid access or definite/indirect leak fails
 # the test (tools/valgrind.supp lists the few suppressions, each explained).
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
             --errors-for-leak-kinds=definite,indirect --suppressions=tools/valgrind.supp
-check-valgrind: $(RTJS)
+check-valgrind: $(RTJS) $(MKCODED)
 	@tools/deps.sh valgrind
-	RTJS_WRAPPER="$(VALGRIND)" TIMEOUT_SCALE=10 RT_SLOW_TOOL=valgrind tests/run-js.sh $(B)
+	RTJS_WRAPPER="$(VALGRIND)" TEST_MKCODED=$(abspath $(MKCODED)) TIMEOUT_SCALE=10 RT_SLOW_TOOL=valgrind tests/run-js.sh $(B)
 
 test: deps
 	@set -e; for b in $(BACKENDS); do \
@@ -292,7 +300,7 @@ demo: deps all
 # polyfill from npm in build/bench-npm, callgrind instruction counts); report in
 # bench/results/<date>.md, docs/benchmarks.md rewritten. About an hour on 2 cores.
 bench: deps-bench
-	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all mkcoded || exit 1; done
 	python3 bench/bench.py --docs
 
 # Issue 16's conformance measurement (docs/conformance.md): WPT fetch/api and test262
@@ -306,7 +314,7 @@ conformance:
 
 # The reduced set (CI smoke test, a few minutes): bench/results/<date>-quick.md; asserts no figure.
 bench-quick: deps-bench
-	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done
+	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all mkcoded || exit 1; done
 	python3 bench/bench.py --quick
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS against tests/fuzz/corpus/.

@@ -17,8 +17,8 @@ long-lived process per client for RSS growth; Promise micro-probes (bench/promis
 node and a JavaScript polyfill on our own Duktape; instruction counts under callgrind.
 
   bench/bench.py [--quick] [--docs] [--runs N] [--http-port P] [--https-port P] [--only W,...]
-  workloads: keepalive, cold, close, transfer, inflight, lag, startup, rss-growth, promise,
-             instructions
+  workloads: keepalive, cold, close, transfer, upload-file, download-br, inflight, lag, startup,
+             rss-growth, promise, instructions
 """
 import argparse
 import datetime
@@ -46,8 +46,8 @@ T_START = time.time()
 ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 CLIENTS = ["rtjs-threadpool", "rtjs-libuv", "node", "curl", "wrk"]
 JS_CLIENTS = CLIENTS[:3]
-WORKLOADS = ["keepalive", "cold", "close", "transfer", "inflight", "lag", "startup", "rss-growth", "promise",
-             "instructions"]
+WORKLOADS = ["keepalive", "cold", "close", "transfer", "upload-file", "download-br", "inflight", "lag", "startup",
+             "rss-growth", "promise", "instructions"]
 # The Promise probes (bench/promise/NAME.js, run after bench/promise/harness.js); the scale
 # rows use no Promise, so the polyfill (the same engine as rtjs) does not run them.
 PROBES = ["then-chain", "new-promise", "all-1000", "fetch-user", "object", "call", "closure"]
@@ -78,6 +78,7 @@ def config(quick, runs):
         c = dict(runs=runs or 1, warmup=False, conc=[1, 64], close_conc=16,
                  warm_ms=300, warm_n=300, timed_ms=500, timed_n=2000, cold_ms=300, cold_conc=[64],
                  download="10m", upload_bytes=1 << 20, upload_count=2, inflight=[300],
+                 file_mib=10, file_count=2, br_download="10m",
                  lag_n=300, start_runs=3, tp_threads=64, tp_threads_inflight=256,
                  rss_n=5000, rss_conc=16, rss_first=500, rss_every=1000, rss_ref=1000, rss_runs=1,
                  probe_s=0.2, cg_warm=100, cg_n=[200, 400], cg_protos=["http"], cg_probe_scale=0.1)
@@ -85,6 +86,7 @@ def config(quick, runs):
         c = dict(runs=runs or 5, warmup=True, conc=[1, 16, 64, 256], close_conc=16,
                  warm_ms=2000, warm_n=2000, timed_ms=5000, timed_n=20000, cold_ms=1000, cold_conc=[64],
                  download="100m", upload_bytes=10 << 20, upload_count=3, inflight=[1000, 10000],
+                 file_mib=100, file_count=3, br_download="100m",
                  lag_n=1000, start_runs=10, tp_threads=64, tp_threads_inflight=256,
                  rss_n=120000, rss_conc=16, rss_first=2000, rss_every=10000, rss_ref=20000,
                  rss_runs=min(runs or 5, 3),
@@ -126,7 +128,7 @@ class Nginx:
         self.proc = None
         self.certs = os.path.join(tmp, "certs")
 
-    def start(self, sizes):
+    def start(self, sizes, br_sizes=()):
         www = os.path.join(self.tmp, "www")
         os.makedirs(www)
         for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -140,6 +142,11 @@ class Nginx:
                 while n > 0:
                     f.write(block[:min(n, len(block))])
                     n -= len(block)
+        for name in br_sizes:
+            # NAME.br: br (quality 5, 4 MiB window) of N letters a-p from mkcoded's xorshift
+            # source (text:N), which compresses to about half: nginx sends it as it is
+            with open(os.path.join(www, name + ".br"), "wb") as f:
+                subprocess.check_call([mkcoded(), "br", "text:%d" % SIZES[name]], stdout=f)
         subprocess.check_call(["sh", os.path.join(ROOT, "tests/certs/make-certs.sh"), self.certs])
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         conf = open(os.path.join(BENCH, "nginx.conf.in")).read()
@@ -200,6 +207,15 @@ class Nginx:
             return (out.stderr or out.stdout).strip().replace("nginx version: ", "")
         except OSError:
             return "?"
+
+
+def mkcoded():
+    """build/<backend>/mkcoded (tests/c/mkcoded.c; make bench builds it), or None."""
+    for b in ("libuv", "threadpool"):
+        p = os.path.join(ROOT, "build", b, "mkcoded")
+        if os.access(p, os.X_OK):
+            return p
+    return None
 
 
 # ---- running one client, measured from outside ----------------------------------------------
@@ -387,6 +403,7 @@ class Suite:
         self.t_runs = 0.0
         self.polyfill_src = None
         self.extra = {}         # what is not a number per run: callgrind's top functions
+        self.br_ready = False   # NAME.br made (mkcoded found) for download-br
 
     # -- clients --
     def check_clients(self, only):
@@ -650,6 +667,83 @@ class Suite:
             self.cell("upload", proto, "%dx%s" % (count, "10m" if up == 10 << 20 else "1m"), CLIENTS,
                       cfg["runs"], lambda c, p, _: fn(c, p, "upload"), False)
 
+    def w_upload_file(self):
+        """A File of file_mib MiB in a FormData, POSTed file_count times one after another
+        (bench/upload-file.js: the File is built once, before the timed phase). MB/s of File
+        bytes, timed inside the client; peak RSS (ru_maxrss) of the whole process and what
+        the uploads add (VmHWM at the end marker - VmRSS at the start marker, the File
+        already built). curl -F streams the same number of bytes from a file on disk."""
+        cfg = self.cfg
+        mib, count = cfg["file_mib"], cfg["file_count"]
+        self.skipped[("upload-file", "wrk")] = "skipped: wrk sends no multipart/form-data"
+        path = os.path.join(self.tmp, "f.bin")
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(bytes(((i * 31 + 7) & 255) for i in range(256)) * (mib * 4096))
+
+        def fn(c, proto, _):
+            url = self.server.url(proto, "upload")
+            if c in JS_CLIENTS:
+                r = measure(self.js(c, "upload-file.js", [url, mib, count], cfg["tp_threads"]), self.env(), 600, self.tmp)
+                j = r.json()
+                if not j:
+                    return {"rss_mb": r.maxrss_mb}, False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+                a, b = r.mark("start"), r.mark("end")
+                m = {"mbps": j["bytes"] / 1e6 / j["seconds"] if j["seconds"] else 0, "rss_mb": r.maxrss_mb,
+                     "file_mb": j["file_bytes"] / 1048576.0}
+                if a and b and a["rss_kb"] > 0 and b["hwm_kb"] > 0:
+                    m["growth_mb"] = (b["hwm_kb"] - a["rss_kb"]) / 1024.0
+                ok = r.rc == 0 and j["ok"] and j["bytes"] == mib * 1048576 * count and "growth_mb" in m
+                return m, ok, j.get("error") or ("" if ok else "got %d bytes, markers %s" % (j["bytes"], bool(a and b)))
+            cmd = self.curl(proto) + ["-F", "note=upload-file", "-F", "file=@%s;type=application/octet-stream" % path,
+                                      "-w", "%{size_upload} %{time_total}\\n"]
+            for _ in range(count):
+                cmd += [url]
+            r = measure(cmd, self.env(), 600, self.tmp)
+            pairs = [l.split() for l in r.out.strip().splitlines() if len(l.split()) == 2]
+            secs = sum(float(b) for _, b in pairs)
+            ok = r.rc == 0 and len(pairs) == count and all(float(a) > mib * 1048576 for a, _ in pairs)
+            return ({"mbps": mib * 1048576 * len(pairs) / 1e6 / secs if secs else 0, "rss_mb": r.maxrss_mb,
+                     "file_mb": float(mib)}, ok, "" if ok else "curl exit %d: %s" % (r.rc, r.err.strip()[-200:]))
+        for proto in ("http", "https"):
+            self.cell("upload-file", proto, "%dx%dm" % (count, mib), CLIENTS, cfg["runs"], fn, False)
+
+    def w_download_br(self):
+        """One GET of NAME.br (br of br_download letters, about half that on the wire; nginx
+        adds Content-Encoding: br), read as a stream and decoded by the client
+        (bench/transfer.js; curl --compressed). MB/s of decoded bytes, timed inside the client
+        (curl: decoded size / time_total); peak RSS of the whole process."""
+        cfg = self.cfg
+        name = cfg["br_download"]
+        size = SIZES[name]
+        self.skipped[("download-br", "wrk")] = "skipped: wrk does not decode content codings"
+        if not self.br_ready:
+            for c in CLIENTS:
+                self.skipped[("download-br", c)] = "skipped: build/<backend>/mkcoded not built (make mkcoded)"
+            return
+        encoded = os.path.getsize(os.path.join(self.tmp, "www", name + ".br"))
+        self.extra["br_encoded_bytes"] = encoded
+
+        def fn(c, proto, _):
+            url = self.server.url(proto, name + ".br")
+            if c in JS_CLIENTS:
+                r = measure(self.js(c, "transfer.js", ["download", url], cfg["tp_threads"]), self.env(), 300, self.tmp)
+                j = r.json()
+                if not j:
+                    return {"rss_mb": r.maxrss_mb}, False, "exit %d: %s" % (r.rc, r.err.strip()[-300:])
+                ok = r.rc == 0 and j["ok"] and j["bytes"] == size
+                return ({"mbps": j["bytes"] / 1e6 / j["seconds"] if j["seconds"] else 0, "rss_mb": r.maxrss_mb},
+                        ok, j.get("error") or ("" if ok else "got %d of %d decoded bytes" % (j["bytes"], size)))
+            cmd = self.curl(proto) + ["--compressed", "-w", "%{size_download} %{time_total}\\n", url]
+            r = measure(cmd, self.env(), 300, self.tmp)
+            f = r.out.split()
+            ok = r.rc == 0 and len(f) == 2 and int(float(f[0])) == encoded
+            secs = float(f[1]) if len(f) == 2 else 0
+            return ({"mbps": size / 1e6 / secs if secs else 0, "rss_mb": r.maxrss_mb}, ok,
+                    "" if ok else "curl exit %d: %s %s" % (r.rc, r.out.strip()[-100:], r.err.strip()[-200:]))
+        for proto in ("http", "https"):
+            self.cell("download-br", proto, name + " br", CLIENTS, cfg["runs"], fn, False)
+
     def w_inflight(self):
         cfg = self.cfg
         self.skipped[("inflight", "curl")] = "skipped: curl --parallel caps at 300 transfers at once"
@@ -844,6 +938,8 @@ class Suite:
         p = {"keepalive": 2 * len(cfg["conc"]) * n5 * cfg["runs"],
              "cold": len(cfg["cold_conc"]) * n5 * cfg["runs"],
              "transfer": 4 * n5 * cfg["runs"],
+             "upload-file": 2 * (n5 - 1) * cfg["runs"],
+             "download-br": 2 * (n5 - 1) * cfg["runs"],
              "inflight": n3 * sum(cfg["inflight_runs"].get("%d/%s" % (n, p), cfg["runs"])
                                   for n in cfg["inflight"] for p in ("http", "https")),
              "close": 3 * n5 * cfg["runs"],
@@ -863,10 +959,12 @@ class Suite:
         build_measure(self.tmp)
         self.load = {"start": open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else "?"}
         need = sorted({"13b", self.cfg["download"]})
+        self.br_ready = "download-br" in only and mkcoded() is not None
+        br_need = [self.cfg["br_download"]] if self.br_ready else []
         log("starting nginx (%s) on 127.0.0.1:%d (HTTP) and :%d (HTTPS), temp dir %s%s"
             % (self.server.version(), self.server.http_port, self.server.https_port, self.tmp,
                ", server pinned to CPU 0 and clients to CPU 1 (taskset)" if self.taskset else ""))
-        self.server.start(need)
+        self.server.start(need, br_need)
         for c, why in sorted(self.avail.items()):
             log("%s: %s" % (c, why))
         self.planned = self.plan(only)
@@ -874,6 +972,7 @@ class Suite:
         for w in only:
             {"keepalive": self.w_keepalive, "cold": lambda: self.w_keepalive("cold"),
              "close": lambda: self.w_keepalive("close"), "transfer": self.w_transfer,
+             "upload-file": self.w_upload_file, "download-br": self.w_download_br,
              "inflight": self.w_inflight, "lag": self.w_lag, "startup": self.w_startup,
              "rss-growth": self.w_rss_growth, "promise": self.w_promise,
              "instructions": self.w_instructions}[w]()

@@ -24,6 +24,11 @@ TABLES = {
                  [("mbps", "MB/s", "%.0f", "hi", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
     "upload": ("Upload (POSTs one after another; curl: PUT -T file)", "uploads",
                [("mbps", "MB/s", "%.0f", "hi", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
+    "upload-file": ("Upload of a File as multipart/form-data (FormData)", "uploads",
+                    [("mbps", "MB/s", "%.0f", "hi", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True),
+                     ("growth_mb", "RSS added by the uploads MB", "%.1f", "lo", False)]),
+    "download-br": ("Download of a br-encoded body (decoded by the client)", "size",
+                    [("mbps", "decoded MB/s", "%.0f", "hi", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
     "inflight": ("Requests in flight at once to a 1 s delayed endpoint", "in flight",
                  [("wall_s", "wall s", "%.2f", "lo", False), ("rss_mb", "peak RSS MB", "%.1f", "lo", True),
                   ("threads", "OS threads", "%.0f", None, False)]),
@@ -37,7 +42,8 @@ TABLES = {
     "startup": ("Start-up (cold by definition)", "what",
                 [("wall_ms", "wall ms", "%.1f", "lo", True), ("rss_mb", "peak RSS MB", "%.1f", "lo", True)]),
 }
-ORDER = ["keepalive", "keepalive-cold", "close", "rss-growth", "download", "upload", "inflight", "lag", "startup",
+ORDER = ["keepalive", "keepalive-cold", "close", "rss-growth", "download", "upload", "upload-file", "download-br",
+         "inflight", "lag", "startup",
          "promise", "instructions"]
 NOTES = {
     "keepalive": "Each JS client runs bench/reqrate.js: an untimed warm-up in the same process "
@@ -60,6 +66,23 @@ NOTES = {
     "upload": "Sequential POSTs of an in-memory body (JS: a Uint8Array) after one untimed request; "
               "curl `-T file` (PUT, streamed from disk); wrk posts the body from a Lua script. The sink "
               "is nginx's echo module `echo_read_request_body`.",
+    "upload-file": "bench/upload-file.js builds a File of {file_mib} MiB once (`new File(parts, 'f.bin')` from "
+                   "one 1 MiB Uint8Array repeated, so the File's buffer is the only one of its size), makes "
+                   "one untimed request, then POSTs a FormData holding a text field and the File {file_count} "
+                   "times, one after another, to nginx's upload sink (`echo_read_request_body`). MB/s: File "
+                   "bytes over the time inside the client. Peak RSS: ru_maxrss of the whole process, File "
+                   "included (target for rtjs: at most the File's size + 32 MB); RSS added by the uploads: "
+                   "VmHWM at the client's end marker minus VmRSS at its start marker (the File already "
+                   "built), read by bench/measure.c alike for rtjs and node. curl `-F file=@f.bin` (the "
+                   "same bytes, streamed from disk) is the rate ceiling; wrk sends no multipart.",
+    "download-br": "One GET of a file served br-encoded: {br_name} letters a-p from tests/c/mkcoded.c's "
+                   "deterministic source (`text:N`), encoded at bench time by mkcoded (the reference "
+                   "libbrotlienc, quality 5, 4 MiB window) to {br_encoded} on the wire, which nginx "
+                   "sends from disk with `Content-Encoding: br` (a location that adds the header; nginx "
+                   "has no br module). JS clients read `response.body` chunk by chunk (bench/transfer.js; "
+                   "rtjs and node both decode br); curl decodes with `--compressed`. MB/s: decoded bytes "
+                   "over the time inside the client (curl: `%{{time_total}}`). wrk does not decode. rtjs "
+                   "threadpool runs with `--threads {tp}`.",
     "inflight": "bench/inflight.js starts N fetches at once and reads every body. OS threads: the "
                 "most seen in /proc/PID/status (sampled every 20 ms). rtjs threadpool runs with "
                 "`--threads {tpi}`: a blocking worker holds a request for the whole second, so "
@@ -78,6 +101,8 @@ NOTES = {
                "fetch of 13 B (a new process each run, after one unrecorded round); curl does a single GET.",
 }
 TARGET_PEAK_MB, TARGET_GROWTH = 40.0, 1.10
+TARGET_FILE_OVER_MB = 32.0                  # upload-file: peak RSS at most the File's size + this
+SIZE_BYTES = {"10m": 10 << 20, "100m": 100 << 20}
 
 
 def fmt_num(f, v):
@@ -372,6 +397,18 @@ def targets(groups, meta):
                 rows.append(("%s ≥ %d%% of curl's MB/s (libuv, %s)" % (wl, bound * 100, proto.upper()),
                              "%.0f vs curl %.0f MB/s = %.0f%%" % (a, b, 100 * a / b), a / b >= bound,
                              "" if a / b >= bound else "%.0f points short" % (100 * (bound - a / b))))
+    for proto in ("http", "https"):
+        for param in params_of(groups, "upload-file", proto):
+            for client in ("rtjs-libuv", "rtjs-threadpool"):
+                pk, fmb = m("upload-file", proto, param, client, "rss_mb"), m("upload-file", proto, param, client, "file_mb")
+                if pk is None or not fmb:
+                    continue
+                nd = m("upload-file", proto, param, "node", "rss_mb")
+                bound = fmb + TARGET_FILE_OVER_MB
+                rows.append(("%s: multipart upload of a %.0f MiB File, peak RSS ≤ File + %.0f MB (%s)"
+                             % (client, fmb, TARGET_FILE_OVER_MB, proto.upper()),
+                             "%.1f MB (node %s)" % (pk, "%.1f MB" % nd if nd else "n/a"), pk <= bound,
+                             "" if pk <= bound else "%.1f MB over" % (pk - bound)))
     w, r = m("startup", "-", "start", "rtjs-libuv", "wall_ms"), m("startup", "-", "start", "rtjs-libuv", "rss_mb")
     if w is not None:
         nw = m("startup", "-", "start", "node", "wall_ms")
@@ -486,7 +523,11 @@ def body(groups, skipped, meta, img_prefix, imgs):
                    tpi=c["tp_threads_inflight"], r10k=", ".join(["%s in flight over %s: %d" % (k.split("/")[0], k.split("/")[1].upper(), v)
                                for k, v in sorted(meta["inflight_runs"].items()) if int(k.split("/")[0]) in c["inflight"]]
                               + ["other cells: %d" % c["runs"]]),
-                   runs=c["runs"], lag=c["lag_n"])
+                   runs=c["runs"], lag=c["lag_n"], file_mib=c.get("file_mib", "?"),
+                   file_count=c.get("file_count", "?"),
+                   br_name="{:,}".format(SIZE_BYTES.get(c.get("br_download"), 0)) + " (%s)" % c.get("br_download"),
+                   br_encoded=("{:,} bytes".format(meta.get("extra", {})["br_encoded_bytes"])
+                               if meta.get("extra", {}).get("br_encoded_bytes") else "about half that"))
     out = []
 
     def img(alt, key):
@@ -560,7 +601,7 @@ def header(meta):
             "- Server: nginx, one worker, keep-alive (keepalive_requests 100000000), HTTP and HTTPS "
             "(TLS 1.2/1.3, EC P-256 certificate from tests/certs/make-certs.sh) on 127.0.0.1, "
             "generated from bench/nginx.conf.in; static files in a temp dir; upload sink and 1 s delay "
-            "from the echo module.",
+            "from the echo module; `*.br` files sent with `Content-Encoding: br`.",
             "- Load average (1/5/15 min) at start %s, at end %s: other jobs share this machine"
             % (" ".join(meta["load"].get("start", "?")), " ".join(meta["load"].get("end", "?"))),
             "- Pinning: %s" % ("server on CPU 0, each client on CPU 1 (taskset)" if meta["taskset"]
@@ -625,7 +666,7 @@ def write(rows, skipped, meta, outdir, quick, docs, root):
              "(Debian packages); node and npm come with the machine's node; `make bench` builds both "
              "backends and runs everything (about an hour on 2 cores); `bench/bench.py --only "
              "keepalive,promise --runs 3` runs a subset (workloads: keepalive, cold, close, transfer, "
-             "inflight, lag, startup, rss-growth, promise, instructions); `--http-port`/`--https-port` "
+             "upload-file, download-br, inflight, lag, startup, rss-growth, promise, instructions); `--http-port`/`--https-port` "
              "(or BENCH_HTTP_PORT/BENCH_HTTPS_PORT) fix the ports, ephemeral otherwise. Progress "
              "goes to stderr; Ctrl-C stops nginx.", ""] + header(meta) + [""] + protocol(meta)
         d += body(groups, skipped, meta, "img/", dnames)

@@ -30,6 +30,17 @@ Endpoints (query parameters in brackets):
   /redirect?to=URL[&code=N]   /redirect-loop
   /set-cookie                 two Set-Cookie headers
   /gzip?n=N, /deflate?n=N     the pattern, compressed; /gzip-chunked?n=N
+  /coded?enc=LIST&src=S:N     a payload (mkcoded's sources: pattern:N, text:N, zeros:N) with
+                              the content codings of LIST (gzip, deflate, br, zstd, identity)
+                              applied in order; Content-Encoding is LIST joined with ", " (or
+                              ce=VALUE), X-Encoded-Length the full encoding's length. Options:
+                              q=LEVEL (br, zstd), chunked=1, cut=K (send only the first K bytes,
+                              K < 0: all but the last -K; framing still complete), corrupt=K
+                              (byte K, K < 0 from the end, XOR 0x55). br and zstd come from
+                              build/<backend>/mkcoded (tests/c/mkcoded.c; $TEST_MKCODED names it)
+  /br-reserved?n=N            a br stream built here bit by bit (RFC 7932): an uncompressed
+                              meta-block of N pattern bytes, then a metadata meta-block whose
+                              reserved bit is set - invalid whatever the encoder's version
   /close-mid-body?n=N&cut=M[&abort=1]  announces N bytes, sends M, closes (abort: no
                               TLS close_notify)
   /close-before-headers       closes at once;  /never: never answers;  /reset: RST
@@ -402,6 +413,124 @@ REPLIES = {
 }
 
 
+# ---- content codings: /coded, /br-reserved ----
+CODED = {}                                 # (enc, src, q) -> the encoded bytes, made once
+
+
+def mkcoded_path():
+    # $TEST_MKCODED (the Makefile sets it), else any build's (the tool is the same for all)
+    p = os.environ.get("TEST_MKCODED")
+    if p:
+        return p
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for b in ["libuv", "threadpool"] + sorted(os.listdir(os.path.join(root, "build"))
+                                              if os.path.isdir(os.path.join(root, "build")) else []):
+        c = os.path.join(root, "build", b, "mkcoded")
+        if os.access(c, os.X_OK):
+            return c
+    raise RuntimeError("build/<backend>/mkcoded not built (make build/libuv/mkcoded)")
+
+
+async def mkcoded(args, data=None):
+    proc = await asyncio.create_subprocess_exec(
+        mkcoded_path(), *args, stdin=asyncio.subprocess.PIPE if data is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate(data)
+    if proc.returncode != 0:
+        raise RuntimeError("mkcoded %s: %s" % (" ".join(args), err.decode("latin-1").strip()))
+    return out
+
+
+async def encoded(codings, src, q):
+    """src (mkcoded's SOURCE syntax) with codings applied in order; the first br/zstd stage
+    reads the source in mkcoded itself, so a bomb (zeros:1073741824) is never held here."""
+    key = (tuple(codings), src, q)
+    if key in CODED:
+        return CODED[key]
+    data = None
+    for c in codings:
+        qa = ["-q", q] if q else []
+        if c in ("br", "zstd"):
+            data = await mkcoded([c] + qa + ([src] if data is None else ["-"]), data)
+            continue
+        if data is None:
+            data = await mkcoded(["identity", src])
+        if c == "gzip":
+            z = zlib.compressobj(wbits=31)
+            data = z.compress(data) + z.flush()
+        elif c == "deflate":
+            data = zlib.compress(data)
+        elif c != "identity":
+            raise RuntimeError("unknown coding " + c)
+    if data is None:
+        data = await mkcoded(["identity", src])
+    CODED[key] = data
+    return data
+
+
+def br_reserved(n):
+    """RFC 7932 by hand: WBITS 16 (one 0 bit), a meta-block with ISLAST 0, MNIBBLES 4,
+    MLEN - 1 in 16 bits, ISUNCOMPRESSED 1, zero bits to the byte boundary and MLEN bytes; then
+    a meta-block with ISLAST 0, MNIBBLES "11" (metadata) and its reserved bit set: the decoder
+    must fail there (section 9.2), after the first block's bytes."""
+    out = bytearray()
+    bits = []
+
+    def put(value, count):                 # LSB first, as the format packs its bits
+        for i in range(count):
+            bits.append((value >> i) & 1)
+
+    def flush():
+        while len(bits) % 8:
+            bits.append(0)
+        for i in range(0, len(bits), 8):
+            out.append(sum(b << j for j, b in enumerate(bits[i:i + 8])))
+        del bits[:]
+    assert 1 <= n <= 65536
+    put(0, 1)                              # WBITS = 16
+    put(0, 1)                              # ISLAST = 0
+    put(0, 2)                              # MNIBBLES = 4
+    put(n - 1, 16)                         # MLEN - 1
+    put(1, 1)                              # ISUNCOMPRESSED
+    flush()
+    out += pattern(0, n)
+    put(0, 1)                              # ISLAST = 0
+    put(3, 2)                              # MNIBBLES = 0: a metadata block
+    put(1, 1)                              # reserved: must be 0
+    put(0, 2)                              # MSKIPBYTES = 0
+    flush()
+    return bytes(out)
+
+
+async def send_coded(req, reader, writer):
+    q = req.query
+    try:
+        if req.path == "/br-reserved":
+            codings, body = ["br"], br_reserved(int(q.get("n", "1000")))
+        else:
+            codings = [c.strip() for c in q.get("enc", "gzip").split(",") if c.strip()]
+            body = await encoded(codings, q.get("src", "pattern:1000"), q.get("q", ""))
+    except (RuntimeError, ValueError, OSError) as e:
+        await send(writer, 500, "coded: %s" % e)
+        return
+    full = len(body)
+    if "corrupt" in q:
+        k = int(q["corrupt"]) % full
+        body = body[:k] + bytes([body[k] ^ 0x55]) + body[k + 1:]
+    if "cut" in q:
+        body = body[:int(q["cut"])]
+    hs = [("Content-Type", "application/octet-stream"),
+          ("Content-Encoding", q.get("ce", ", ".join(codings))), ("X-Encoded-Length", str(full))]
+    chunked = q.get("chunked") == "1"
+    hs.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(len(body))))
+    await send_part(reader, writer, head(200, hs))
+    for i in range(0, len(body), 16384):
+        part = body[i:i + 16384]
+        await send_part(reader, writer, b"%x\r\n" % len(part) + part + b"\r\n" if chunked else part)
+    if chunked:
+        await send_part(reader, writer, b"0\r\n\r\n")
+
+
 def head(status, headers=(), reason=None):
     reasons = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
                303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
@@ -561,6 +690,8 @@ async def handle(req, reader, writer):
             await writer.drain()
         else:
             await send(writer, 200, comp, [("Content-Encoding", enc)])
+    elif p in ("/coded", "/br-reserved"):
+        await send_coded(req, reader, writer)
     elif p == "/close-mid-body":
         n, cut = int(q.get("n", "1000")), int(q.get("cut", "100"))
         writer.write(head(200, [("Content-Length", str(n))]) + pattern(0, cut))
