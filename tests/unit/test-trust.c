@@ -128,3 +128,61 @@ TEST(x509_ip_walker)
         free(copy);
     }
 }
+
+/* The PEM reader's corners (RFC 7468), on the system bundle's first certificate: CR LF lines, blanks after the
+   lines, text between blocks, a block of another label skipped, the three certificate
+   labels; an END of another label or no END is malformed; bad base64 is skipped. */
+static char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    *n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[*n] = 0;
+    return buf;
+}
+
+TEST(trust_pem_format_corners)
+{
+    size_t n;
+    const char *ca = read_all("/etc/ssl/certs/ca-certificates.crt", &n);
+    ASSERT(ca != NULL);                    /* ca-certificates: make deps installs it */
+    const char *b = strstr(ca, "-----BEGIN CERTIFICATE-----\n"), *e = strstr(ca, "-----END CERTIFICATE-----");
+    ASSERT(b && e);
+    b += 28;
+    size_t blen = (size_t)(e - b);
+    static char pem[1 << 17];
+    rt_tls_trust *t = NULL;
+    char err[256];
+    /* CR LF everywhere, blanks at line ends, prose before, between and after */
+    size_t k = 0;
+    k += (size_t)sprintf(pem + k, "Some prose\r\n-----BEGIN CERTIFICATE----- \r\n");
+    for (size_t i = 0; i < blen; i++) {
+        if (b[i] == '\n')
+            pem[k++] = '\r';
+        pem[k++] = b[i];
+    }
+    k += (size_t)sprintf(pem + k, "-----END CERTIFICATE-----\r\nmore prose\r\n"
+                                  "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+                                  "-----BEGIN TRUSTED CERTIFICATE-----\n%.*s-----END TRUSTED CERTIFICATE-----",
+                         (int)blen, b);
+    ASSERT_EQ(rt_tls_trust_from_pem(pem, k, &t, err, sizeof err), 0);
+    ASSERT_EQ(rt_tls_trust_count(t), 2);
+    rt_tls_trust_free(t);
+    /* END of another label: malformed, nothing decoded */
+    k = (size_t)sprintf(pem, "-----BEGIN CERTIFICATE-----\n%.*s-----END PRIVATE KEY-----\n", (int)blen, b);
+    t = NULL;
+    ASSERT_EQ(rt_tls_trust_from_pem(pem, k, &t, err, sizeof err), RT_ETRUST_STORE);
+    ASSERT(strstr(err, "malformed") != NULL);
+    /* no END line */
+    k = (size_t)sprintf(pem, "-----BEGIN CERTIFICATE-----\n%.*s", (int)blen, b);
+    ASSERT_EQ(rt_tls_trust_from_pem(pem, k, &t, err, sizeof err), RT_ETRUST_STORE);
+    /* bad base64 in the first block, a good second block: one anchor */
+    k = (size_t)sprintf(pem, "-----BEGIN CERTIFICATE-----\nA*A=\n-----END CERTIFICATE-----\n"
+                             "-----BEGIN CERTIFICATE-----\n%.*s-----END CERTIFICATE-----\n", (int)blen, b);
+    ASSERT_EQ(rt_tls_trust_from_pem(pem, k, &t, err, sizeof err), 0);
+    ASSERT_EQ(rt_tls_trust_count(t), 1);
+    rt_tls_trust_free(t);
+}
