@@ -76,6 +76,9 @@ struct tp_conn {
 struct tp_worker {
     struct tp_shared *sh;
     int wakefd;                            /* eventfd: carry() kicks the worker */
+    /* under sh->mu: holding an idle connection (on sh->holders), asked to let it go */
+    int holding, detach;
+    struct tp_worker *hprev, *hnext;
 };
 
 struct tp_shared {
@@ -87,6 +90,7 @@ struct tp_shared {
     int refs;                              /* the backend + each worker */
     int workers, idle, max;
     int shutdown;
+    struct tp_worker *holders;             /* workers holding an idle connection */
 };
 
 struct tp_state {
@@ -337,18 +341,94 @@ static void connect_step(struct tp_worker *w, struct tp_conn *u, const char *hos
 /* ---- carrying ---- */
 
 /* A pooled connection coming back into use: did the peer close it while it was parked? */
-static void check_idle(struct tp_conn *u)
+/* An idle connection: has the server closed it meanwhile? 1 if that was reported. */
+static int check_idle(struct tp_conn *u)
 {
     u->was_idle = 0;
     if (u->fd < 0)
-        return;
+        return 0;
     char b;
     ssize_t n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0)
+    if (n == 0) {
         rt_conn_eof(u->c);
-    else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return 1;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         rt_conn_failed(u->c, RT_CONN_RECEIVING, errno);
+        return 1;
+    }
     /* n > 0: bytes nobody asked for; the core closes the connection when it reads them */
+    return 0;
+}
+
+static void holders_remove_locked(struct tp_shared *sh, struct tp_worker *w)
+{
+    if (!w->holding)
+        return;
+    w->holding = 0;
+    if (w->hprev)
+        w->hprev->hnext = w->hnext;
+    else
+        sh->holders = w->hnext;
+    if (w->hnext)
+        w->hnext->hprev = w->hprev;
+    w->hprev = w->hnext = NULL;
+}
+
+/* A keep-alive connection with nothing to do: its worker holds it for a while, waiting on
+   its socket (a close by the server) and on its wake-up (the next request), instead of
+   parking it and going back to the run queue. The next request then wakes this worker
+   directly - no run-queue lock, no condition variable, the same thread and connection - and
+   64 workers no longer queue on sh->mu to park and to be handed work. A worker lets go
+   (returns 0: park) after IDLE_EXIT_MS, when asked to (a queued connection found no worker
+   and none can be made: tp_carry), or when the socket has bytes nobody asked for. 1: poll
+   the connection again. */
+static int idle_hold(struct tp_worker *w, struct tp_conn *u)
+{
+    struct tp_shared *sh = u->sh;
+    if (u->fd < 0)
+        return 0;
+    pthread_mutex_lock(&sh->mu);
+    if (u->kicked) {
+        u->kicked = 0;
+        pthread_mutex_unlock(&sh->mu);
+        return 1;
+    }
+    if (sh->qlen > 0 || sh->shutdown || w->detach) {
+        w->detach = 0;
+        pthread_mutex_unlock(&sh->mu);
+        return 0;
+    }
+    w->holding = 1;
+    w->hprev = NULL;
+    w->hnext = sh->holders;
+    if (sh->holders)
+        sh->holders->hprev = w;
+    sh->holders = w;
+    pthread_mutex_unlock(&sh->mu);
+    struct pollfd p[2] = {{u->fd, POLLIN, 0}, {w->wakefd, POLLIN, 0}};
+    int r;
+    do
+        r = poll(p, 2, IDLE_EXIT_MS);
+    while (r < 0 && errno == EINTR);
+    if (r > 0 && (p[1].revents & POLLIN)) {
+        uint64_t v;
+        ssize_t n = read(w->wakefd, &v, sizeof v);
+        (void)n;
+    }
+    pthread_mutex_lock(&sh->mu);
+    holders_remove_locked(sh, w);
+    int detach = w->detach, kicked = u->kicked;
+    w->detach = 0;
+    u->kicked = 0;
+    pthread_mutex_unlock(&sh->mu);
+    if (kicked)
+        return 1;
+    if (detach || r <= 0)
+        return 0;
+    if (p[0].revents)
+        return check_idle(u);              /* a close reported: poll again (CLOSE) */
+    return 1;
 }
 
 static void do_io(struct tp_worker *w, struct tp_conn *u, const rt_conn_want *want)
@@ -415,6 +495,8 @@ static int carry_conn(struct tp_worker *w, struct tp_conn *u)
             rt_conn_closed(u->c);          /* the core may free u from here on */
             return 1;
         case RT_CONN_IDLE:
+            if (idle_hold(w, u))
+                continue;
             u->was_idle = 1;
             break;
         default:
@@ -596,6 +678,15 @@ static void tp_carry(void *state, rt_conn *c)
         sh->qtail = u;
         sh->qlen++;
         pthread_cond_signal(&sh->work_cv);
+        if (sh->idle < sh->qlen && sh->workers >= sh->max && sh->holders) {
+            /* every worker is busy or holds an idle connection: one lets its own go */
+            struct tp_worker *h = sh->holders;
+            holders_remove_locked(sh, h);
+            h->detach = 1;
+            uint64_t one = 1;
+            ssize_t n = write(h->wakefd, &one, sizeof one);
+            (void)n;
+        }
     }
     pthread_mutex_unlock(&sh->mu);
 }
