@@ -67,3 +67,31 @@ console.log('Reflect.set on a read-only property', Reflect.set(ro, 'x', 2), ro.x
 var recv = {};
 console.log('Reflect.set with a receiver', Reflect.set({}, 'y', 3, recv), recv.y);
 try { Reflect.get(1, 'a'); } catch (e) { console.log('Reflect.get(1)', e.name); }
+
+// A Proxy whose target is a Proxy (Duktape's own constructor refuses one): WPT's
+// "Correct operation ordering with undefined descriptors" shape, and a callable one.
+var order = [];
+var lyingTarget = new Proxy({a: 'b', c: 'd'}, {getOwnPropertyDescriptor: function (t, k) {
+    return k === 'a' ? undefined : Reflect.getOwnPropertyDescriptor(t, k);
+}});
+var outerHandler = {};
+['get', 'ownKeys', 'getOwnPropertyDescriptor'].forEach(function (n) {
+    outerHandler[n] = function (t) {
+        order.push(n + (t === lyingTarget ? '(inner proxy)' : '(?)'));
+        return Reflect[n].apply(Reflect, arguments);
+    };
+});
+var nested = new Headers(new Proxy(lyingTarget, outerHandler));
+console.log('proxy of a proxy:', order.join(' '), '->', nested.get('a'), nested.get('c'));
+var twice = new Proxy(new Proxy(function (x) { return x * 2; }, {}), {
+    apply: function (f, self, args) { return Reflect.apply(f, self, args) + 1; }
+});
+console.log('callable proxy of a proxy:', twice(5), typeof twice);
+try { new Proxy(new Proxy({}, {}), 1); } catch (e) { console.log('a non-object handler:', e.name); }
+try { Proxy({}, {}); } catch (e) { console.log('Proxy without new:', e.name); }
+var dup = new Proxy({a: 'b', c: 'd'}, {ownKeys: function () { return ['a', 'c', 'a', 'c']; }});
+try { new Headers(dup); console.log('duplicate keys from ownKeys: accepted'); }
+catch (e) { console.log('duplicate keys from ownKeys:', e.name); }
+var badKey = new Proxy({}, {ownKeys: function () { return [1]; }});
+try { new Headers(badKey); console.log('a number from ownKeys: accepted'); }
+catch (e) { console.log('a number from ownKeys:', e.name); }

@@ -157,9 +157,31 @@ function byteString(v) {
     if (/[^\u0000-\u00ff]/.test(s)) throw new TypeError('Value is not a valid ByteString');
     return s;
 }
+/* A Proxy's [[OwnPropertyKeys]] checks its trap's result: an object listing Strings and
+   Symbols, each once. */
+function trapKeys(list) {
+    if (list === null || (typeof list !== 'object' && typeof list !== 'function'))
+        throw new TypeError('ownKeys trap result is not an object');
+    var out = [], seen = {}, syms = [];
+    for (var i = 0, n = list.length >>> 0; i < n; i++) {
+        var k = list[i];
+        if (typeof k === 'symbol') {
+            if (syms.indexOf(k) >= 0) throw new TypeError('ownKeys trap result contains a duplicate');
+            syms.push(k);
+        } else if (typeof k === 'string') {
+            if (Object.prototype.hasOwnProperty.call(seen, k))
+                throw new TypeError('ownKeys trap result contains a duplicate');
+            seen[k] = true;
+        } else {
+            throw new TypeError('ownKeys trap result contains ' + typeof k);
+        }
+        out.push(k);
+    }
+    return out;
+}
 native.proxyRecord = function (proxy, target, handler) {
     var trap = handler.ownKeys;
-    var keys = typeof trap === 'function' ? trap.call(handler, target) : Reflect.ownKeys(target);
+    var keys = typeof trap === 'function' ? trapKeys(trap.call(handler, target)) : Reflect.ownKeys(target);
     var out = [];
     for (var i = 0; i < keys.length; i++) {
         var key = keys[i];
@@ -194,3 +216,41 @@ function ownDescriptor(original) {
 }
 hide(Object, 'getOwnPropertyDescriptor', ownDescriptor(Object.getOwnPropertyDescriptor));
 hide(Reflect, 'getOwnPropertyDescriptor', ownDescriptor(Reflect.getOwnPropertyDescriptor));
+
+/* new Proxy(target, handler) where either is itself a Proxy: Duktape refuses both ("invalid
+   args"). Such a proxy is made over the innermost non-Proxy target (so it is callable when
+   the target is) with a handler that forwards every trap to the given handler, called with
+   the given target - a Proxy - as the standard's [[ProxyTarget]]; a missing trap forwards
+   to that target through Reflect. Other proxies are the engine's own. */
+var NativeProxy = Proxy;
+var TRAPS = ['get', 'set', 'has', 'deleteProperty', 'ownKeys', 'getOwnPropertyDescriptor',
+             'defineProperty', 'apply', 'construct'];
+function forwarding(target, handler) {
+    var fwd = {};
+    TRAPS.forEach(function (name) {
+        fwd[name] = function () {
+            var args = Array.prototype.slice.call(arguments);
+            args[0] = target;
+            var trap = handler[name];
+            if (trap !== undefined && trap !== null) {
+                if (typeof trap !== 'function') throw new TypeError('proxy trap ' + name + ' is not a function');
+                return trap.apply(handler, args);
+            }
+            return Reflect[name].apply(Reflect, args);
+        };
+    });
+    return fwd;
+}
+function ProxyCtor(target, handler) {
+    if (!(this instanceof ProxyCtor)) throw new TypeError("Constructor Proxy requires 'new'");
+    var inner = target, parts;
+    var outerHandler = proxyParts(handler) !== null;
+    while ((parts = proxyParts(inner)) !== null) inner = parts[0];
+    if (inner === target && !outerHandler)
+        return new NativeProxy(target, handler);
+    if (handler === null || (typeof handler !== 'object' && typeof handler !== 'function'))
+        throw new TypeError('Cannot create proxy with a non-object as target or handler');
+    return new NativeProxy(inner, forwarding(target, handler));
+}
+Object.defineProperty(ProxyCtor, 'name', {value: 'Proxy', configurable: true});
+hide(global, 'Proxy', ProxyCtor);
