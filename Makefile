@@ -234,9 +234,11 @@ check-embed: all $(if $(UVEXT_PKG),$(B)/libruntime-uvext.a,)
 # The network side under failing allocations: every allocation of a fetch, a TLS handshake,
 # a redirect, a streamed body (...) fails in turn; each must end in an error or a rejected
 # promise, never a crash, a hang or a leak (CI: under SANITIZE=address,undefined, both backends).
-$(B)/net-faults: tests/c/net_faults.c tests/c/fake_backend.c $(LIB)
+# It calls internals (rt__alloc_fail_after...): linked with the archive whose rt__ names are
+# still global, as the unit tests are.
+$(B)/net-faults: tests/c/net_faults.c tests/c/fake_backend.c $(LIBINT)
 	$(CC) $(CPPFLAGS) -Itests/c $(CFLAGS_RT) -o $@ tests/c/net_faults.c tests/c/fake_backend.c \
-	  $(LIB) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
+	  $(LIBINT) $(EXTRA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 check-faults: $(B)/net-faults
 	tests/c/run-faults.sh $(B)

@@ -485,6 +485,7 @@ static void settle_consumer(duk_context *ctx, rt__branch *b)
             rt__free(parts);
         if (lens != small_l)
             rt__free(lens);
+        drop_pieces(b);                    /* consumed either way: nothing reads them again */
         duk_push_error_object(ctx, DUK_ERR_RANGE_ERROR, "out of memory");
         settle_hold(ctx, h, 0);
         return;

@@ -159,6 +159,8 @@ static rt_runtime *make_runtime(const struct scenario *sc)
     cfg.connect_timeout_ms = 5000;
     cfg.headers_timeout_ms = 10000;
     cfg.body_timeout_ms = 10000;
+    static const char *const env[] = {"TEST_HTTP_PORT", "TEST_HTTPS_PORT", NULL};
+    cfg.env = env;                         /* the scripts read the server's ports */
     rt_runtime *rt = NULL;
     char err[256];
     if (rt_create(&cfg, &rt, err, sizeof err) < 0) {
