@@ -148,9 +148,14 @@ static void *lookup_main(void *arg)
     hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
     char port[8];
     snprintf(port, sizeof port, "%u", l->port);
+    errno = 0;
     int g = getaddrinfo(l->host, port, &hints, &res);
     int sys = errno;
-    int pressure = g && g != EAI_SYSTEM && g != EAI_MEMORY ? lookup_pressure() : 0;
+    /* the errno glibc leaves (its last failed open or socket) says it when it says it; the
+       probe alone raced with a descriptor freed meanwhile and called it ENOTFOUND */
+    int pressure = 0;
+    if (g && g != EAI_MEMORY)
+        pressure = sys == EMFILE || sys == ENFILE ? sys : g != EAI_SYSTEM ? lookup_pressure() : 0;
     struct tp_shared *sh = l->sh;
     pthread_mutex_lock(&sh->mu);
     l->err = g;
