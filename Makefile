@@ -305,10 +305,11 @@ bench: deps-bench
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all mkcoded || exit 1; done
 	python3 bench/bench.py --docs
 
-# Issue 16's conformance measurement (docs/conformance.md): WPT fetch/api and test262
-# built-ins/Promise under rtjs (both backends) and node, from an already-populated
-# CONFORMANCE_DATA (tools/conformance/README.md). Skips with a message when the data is absent;
-# never part of `make test`. Report in $(CONFORMANCE_DATA)/results/report.md.
+# Issue 16's conformance measurement (docs/conformance.md): WPT fetch/api, test262
+# built-ins/Promise and Promises/A+ (npm promises-aplus-tests) under rtjs (both backends) and
+# node, from an already-populated CONFORMANCE_DATA (tools/conformance/README.md). A suite whose
+# data is absent is skipped with a message; never part of `make test`. Report in
+# $(CONFORMANCE_DATA)/results/report.md.
 CONFORMANCE_DATA ?= build/conformance
 conformance:
 	@for b in $(BACKENDS); do $(MAKE) --no-print-directory BACKEND=$$b all || exit 1; done

@@ -1,8 +1,9 @@
-"""report.py - turns run.py's results (OUT/wpt.json, OUT/test262.json) into the tables and the
-failure lists of the conformance report: per row, passes per engine; then every test that rtjs
-(libuv) fails and node passes, with its message, grouped by cause. Causes come from the rules
-in CAUSES (first match wins); a test that node also fails on the ES5 output rtjs runs is put
-down to the transpilation, not to the runtime."""
+"""report.py - turns run.py's results (OUT/wpt.json, OUT/test262.json, OUT/aplus.json) into the
+tables and the failure lists of the conformance report: per row, passes per engine; then every
+test that rtjs (libuv) fails and node passes, with its message, grouped by cause. Causes come
+from the rules in CAUSES (first match wins); a test that node also fails on the ES5 output rtjs
+runs is put down to the transpilation, not to the runtime. Promises/A+: per file, passes per
+engine, then every test an rtjs build fails, with node's status."""
 import json
 import os
 import re
@@ -176,6 +177,52 @@ T262_CAUSES = [
 ]
 
 
+# ---- Promises/A+ ----------------------------------------------------------------------------
+
+def aplus_rows(data):
+    """[(file, tests, {engine: passed})]: a test counts once per name (the union over engines,
+    so a test one engine never reached counts as not passed there)."""
+    rows = []
+    for f, e in sorted(data['files'].items()):
+        names, passed = set(), {}
+        for eng, r in e['results'].items():
+            names.update(t['name'] for t in r['tests'])
+            passed[eng] = sum(1 for t in r['tests'] if t['pass'])
+        rows.append((f, len(names), passed))
+    return rows
+
+
+def aplus_failures(data):
+    """Every test an rtjs engine fails or never reports, with node's status."""
+    out = []
+    for f, e in sorted(data['files'].items()):
+        res = e['results']
+        names = []
+        for eng in ['node'] + sorted(res):
+            for t in res.get(eng, {}).get('tests', []):
+                if t['name'] not in names:
+                    names.append(t['name'])
+        for eng in sorted(res):
+            if not eng.startswith('rtjs'):
+                continue
+            by = {t['name']: t for t in res[eng]['tests']}
+            h = res[eng]['harness']
+            for n in names:
+                t = by.get(n)
+                if t and t['pass']:
+                    continue
+                nt = {t2['name']: t2 for t2 in res.get('node', {}).get('tests', [])}.get(n)
+                out.append({'file': f, 'engine': eng, 'name': n,
+                            'message': t['message'] if t else 'not run: %s %s' % (
+                                h.get('harness'), h.get('message') or ''),
+                            'node': 'PASS' if nt and nt['pass'] else 'FAIL'})
+            if h.get('harness') != 'OK':
+                out.append({'file': f, 'engine': eng, 'name': '(harness)',
+                            'message': '%s %s' % (h.get('harness'), h.get('message') or ''),
+                            'node': '-'})
+    return out
+
+
 # ---- rendering ----------------------------------------------------------------------------
 
 def pct(n, d):
@@ -186,8 +233,10 @@ def render(out):
     lines = []
     w = load(out, 'wpt.json')
     t = load(out, 'test262.json')
-    ver = (w or t or {}).get('versions', {})
-    lines.append('Engines: ' + ', '.join('%s %s' % (k, v) for k, v in sorted(ver.items())))
+    a = load(out, 'aplus.json')
+    ver = (w or t or a or {}).get('versions', {})
+    lines.append('Engines: ' + ', '.join('%s %s' % (k, v) for k, v in sorted(ver.items())
+                                         if k in ENGINE_ORDER))
     lines.append('')
     if w:
         rows = wpt_rows(w)
@@ -272,6 +321,34 @@ def render(out):
                 lines.append('- %s%s: %s' % (f['file'], ' (transpiled)' if f['transpiled']
                                              else '', (f['why'] or '')[:240]))
             lines.append('')
+    if a:
+        rows = aplus_rows(a)
+        engs = [e for e in ENGINE_ORDER if any(e in r[2] for r in rows)]
+        lines.append('### Promises/A+ (promises-aplus-tests %s)' %
+                     a['versions'].get('promises-aplus-tests', '?'))
+        lines.append('')
+        lines.append('| file | tests | ' + ' | '.join(engs) + ' |')
+        lines.append('|---' * (len(engs) + 2) + '|')
+        tot, tp = 0, {}
+        for f, n, passed in rows:
+            lines.append('| %s | %d | %s |' % (f, n, ' | '.join(
+                str(passed.get(e, 0)) for e in engs)))
+            tot += n
+            for e in engs:
+                tp[e] = tp.get(e, 0) + passed.get(e, 0)
+        lines.append('| **all** | %d | %s |' % (tot, ' | '.join(pct(tp[e], tot) for e in engs)))
+        lines.append('')
+        lines.append('node runs the package itself (its mocha, assert and sinon); the others run '
+                     'tools/conformance/mocha-shim.js (node-es5: node on exactly what rtjs runs).')
+        lines.append('')
+        fails = aplus_failures(a)
+        lines.append('### Promises/A+: tests rtjs fails: %d' % len(fails))
+        lines.append('')
+        for x in fails:
+            lines.append('- %s, %s: "%s": %s [node: %s]' % (x['engine'], x['file'], x['name'],
+                                                          (x['message'] or '')[:240], x['node']))
+        if fails:
+            lines.append('')
     return '\n'.join(lines) + '\n'
 
 
@@ -291,4 +368,11 @@ def summary(out):
         for e in ENGINE_ORDER:
             if e in rows['all']:
                 s.append('test262 %-12s %d/%d' % (e, rows['all'][e], rows['all']['total']))
+    a = load(out, 'aplus.json')
+    if a:
+        rows = aplus_rows(a)
+        tot = sum(r[1] for r in rows)
+        for e in ENGINE_ORDER:
+            if any(e in r[2] for r in rows):
+                s.append('aplus %-14s %d/%d' % (e, sum(r[2].get(e, 0) for r in rows), tot))
     return '\n'.join(s)

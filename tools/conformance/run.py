@@ -1,23 +1,29 @@
 #!/usr/bin/env python3
 """run.py - measure conformance with public suites nobody here wrote, the same way for rtjs
 (both backends) and node: the Web Platform Tests' fetch/api testharness files (headers, request,
-response, body, abort) and test262's built-ins/Promise.
+response, body, abort), test262's built-ins/Promise and the Promises/A+ compliance suite (npm
+promises-aplus-tests).
 
-  tools/conformance/run.py [--data DIR] [--suite wpt|test262|all] [--rtjs PATH]... [--node NODE]
-                           [--jobs N] [--timeout S] [--filter TEXT] [--out DIR]
+  tools/conformance/run.py [--data DIR] [--suite wpt|test262|aplus|all] [--rtjs PATH]...
+                           [--node NODE] [--jobs N] [--timeout S] [--filter TEXT] [--out DIR]
 
 DATA_DIR (default build/conformance) holds the upstream files listed in
 tools/conformance/manifest.tsv (see tools/conformance/README.md: they are read from the public
-repositories, never committed) and npm/node_modules with @babel/core and @babel/preset-env.
+repositories, never committed) and npm/node_modules with @babel/core and @babel/preset-env
+(WPT, test262) and promises-aplus-tests (Promises/A+). A suite whose files are absent is not
+run; with none of them, the run says so and exits 0.
 
 Engines (one column each in the report):
   rtjs:<backend>  the files transpiled to ES5 (Babel) where Duktape cannot parse them
-  node            the original files, as a browser would run them
+  node            the original files, as a browser would run them; Promises/A+: the package's
+                  own runner (its mocha, assert and sinon)
   node-es5        control: node running exactly what rtjs runs (same ES5 output, same harness);
-                  a test failing here too fails because of the transpilation, not the runtime
+                  a test failing here too fails because of the transpilation or the harness,
+                  not the runtime
   node-base       WPT only: node with a document base URL (undici's global origin), which rtjs
                   has no way to set; shows how many tests depend on one
-Results: OUT/wpt.json, OUT/test262.json and OUT/report.md (default OUT: DATA_DIR/results).
+Results: OUT/wpt.json, OUT/test262.json, OUT/aplus.json and OUT/report.md (default OUT:
+DATA_DIR/results).
 """
 import argparse
 import concurrent.futures as cf
@@ -459,6 +465,124 @@ def run_test262(args, engines, tr):
 
 
 # ---------------------------------------------------------------------------------------------
+# Promises/A+ (npm promises-aplus-tests)
+
+APLUS_PKG = 'promises-aplus-tests'
+MOCHA_SHIM = os.path.join(HERE, 'mocha-shim.js')
+APLUS_TIMEOUT_MS = 200      # the package's own runner gives mocha this timeout
+
+
+def aplus_dir(data):
+    return os.path.join(data, 'npm', 'node_modules', APLUS_PKG)
+
+
+def aplus_version(data):
+    try:
+        return json.loads(read(os.path.join(aplus_dir(data), 'package.json')))['version']
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def parse_aplus_output(code, out, err, by_file=False):
+    """{'tests': [{name, pass, message}], 'harness': {...}}, or per file when by_file (node's
+    single run of the whole suite). A test reported twice (a failure after its pass) fails."""
+    files, harness = {}, None
+    for line in out.splitlines():
+        if not line.startswith('@@APLUS '):
+            continue
+        obj = json.loads(line[8:])
+        if 'harness' in obj:
+            harness = obj
+            continue
+        f = files.setdefault(obj.get('file', '') if by_file else '', {'order': [], 'by': {}})
+        prev = f['by'].get(obj['name'])
+        if prev is None:
+            f['order'].append(obj['name'])
+            f['by'][obj['name']] = obj
+        elif prev['pass'] and not obj['pass']:
+            f['by'][obj['name']] = obj
+    if harness is None:
+        tail = (err.strip().splitlines() or ['(no output)'])[-1][:300]
+        harness = {'harness': 'CRASH' if code is not None else 'KILLED',
+                   'message': 'exit %s: %s' % (code, tail)}
+    res = {k: {'tests': [{'name': n, 'pass': v['by'][n]['pass'],
+                          'message': v['by'][n].get('message')} for n in v['order']],
+               'harness': harness} for k, v in files.items()}
+    if by_file:
+        return res, harness
+    return res.get('', {'tests': [], 'harness': harness})
+
+
+def run_aplus(args, engines, tr):
+    """Each lib/tests file in its own process: rtjs (and node-es5, the control that runs exactly
+    rtjs's input) through mocha-shim.js; node through the package's programmatic API, once."""
+    top = os.path.join(aplus_dir(args.data), 'lib')
+    tests = sorted(f for f in os.listdir(os.path.join(top, 'tests')) if f.endswith('.js')
+                   and (not args.filter or args.filter in f))
+    if not tests:
+        return None
+    sources = {}     # the test files and their helpers (lib/tests/**), keyed by package path
+    for dirpath, _, files in os.walk(os.path.join(top, 'tests')):
+        for f in sorted(files):
+            if f.endswith('.js'):
+                rel = os.path.relpath(os.path.join(dirpath, f), aplus_dir(args.data))
+                sources[rel] = read(os.path.join(dirpath, f))
+    rtjs0 = next(c for e, c in engines.items() if e.startswith('rtjs'))[0]
+    bad = parse_check(rtjs0, sources, 120)
+    es5 = dict(sources)
+    if bad and not tr.available():
+        for k in bad:
+            tr.errors[k] = 'Duktape cannot parse %s (%s) and no transpiler is installed' % (
+                k, bad[k])
+            es5[k] = None
+    elif bad:
+        pairs = [(os.path.join(aplus_dir(args.data), k),
+                  os.path.join(args.data, 'es5', 'aplus', k)) for k in bad]
+        tr.run(pairs, args.node)
+        for k in bad:
+            p = os.path.join(args.data, 'es5', 'aplus', k)
+            es5[k] = read(p) if os.path.exists(p) else None
+    shim = read(MOCHA_SHIM)
+    plan = {f: {'transpiled': 'lib/tests/' + f in bad, 'results': {}} for f in tests}
+    jobs = []
+    for f in tests:
+        main = 'lib/tests/' + f
+        mods = {k: v for k, v in es5.items() if k.startswith('lib/tests/') and
+                (k == main or '/helpers/' in k)}
+        for eng, cmd in engines.items():
+            if not (eng.startswith('rtjs') or eng == 'node-es5'):
+                continue
+            if any(v is None for v in mods.values()):
+                plan[f]['results'][eng] = {'tests': [], 'harness': {
+                    'harness': 'TRANSPILE', 'message': '; '.join(sorted(tr.errors.values()))}}
+                continue
+            drv = os.path.join(args.data, 'gen', 'aplus', eng.replace(':', '-'), f)
+            write(drv, 'var __APLUS = %s;\n%s\n__aplus_run();\n' % (json.dumps(
+                {'file': f, 'timeoutMs': APLUS_TIMEOUT_MS, 'modules': mods, 'main': main},
+                ensure_ascii=True), shim))
+            jobs.append((f, eng, cmd + ['--unhandled-rejections=none', drv]))
+
+    def go(job):
+        f, eng, cmd = job
+        code, out, err, _ = run_proc(cmd, 120)
+        return f, eng, parse_aplus_output(code, out, err)
+
+    with cf.ThreadPoolExecutor(args.jobs) as ex:
+        for f, eng, res in ex.map(go, jobs):
+            plan[f]['results'][eng] = res
+    if 'node' in engines:
+        code, out, err, _ = run_proc([engines['node'][0], '--unhandled-rejections=none',
+                                      os.path.join(HERE, 'aplus-node.js'),
+                                      os.path.join(args.data, 'npm', 'node_modules')], 300)
+        per, harness = parse_aplus_output(code, out, err, by_file=True)
+        for f in tests:
+            plan[f]['results']['node'] = per.get(f, {'tests': [], 'harness': harness})
+        if per.get(''):
+            plan['(outside a file)'] = {'transpiled': False, 'results': {'node': per['']}}
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
 
 def versions(args, engines):
     v = {}
@@ -476,7 +600,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data', default=os.path.join(ROOT, 'build', 'conformance'))
-    ap.add_argument('--suite', default='all', choices=['wpt', 'test262', 'all'])
+    ap.add_argument('--suite', default='all', choices=['wpt', 'test262', 'aplus', 'all'])
     ap.add_argument('--rtjs', action='append')
     ap.add_argument('--node', default='node')
     ap.add_argument('--jobs', type=int, default=2)
@@ -488,11 +612,17 @@ def main():
     rtjs = args.rtjs or [os.path.join(ROOT, 'build', b, 'rtjs') for b in ('libuv', 'threadpool')]
     have_wpt = os.path.isdir(os.path.join(args.data, 'wpt', 'fetch', 'api'))
     have_262 = os.path.isdir(os.path.join(args.data, 'test262', 'test', 'built-ins', 'Promise'))
+    have_aplus = os.path.isdir(os.path.join(aplus_dir(args.data), 'lib', 'tests'))
     tr = Transpiler(args.data)
-    if not (have_wpt or have_262) or not tr.available():
+    if not tr.available() and (have_wpt or have_262):
+        print('conformance: WPT and test262 skipped: no transpiler in %s/npm/node_modules '
+              '(@babel/core, @babel/preset-env; tools/conformance/README.md)' % args.data)
+        have_wpt = have_262 = False
+    if not (have_wpt or have_262 or have_aplus):
         print('conformance: skipped: no upstream data in %s (see tools/conformance/README.md: '
-              'the WPT and test262 files listed in tools/conformance/manifest.tsv, and '
-              'npm/node_modules with @babel/core and @babel/preset-env)' % args.data)
+              'the WPT and test262 files listed in tools/conformance/manifest.tsv with '
+              'npm/node_modules/@babel/{core,preset-env}, or npm/node_modules/%s)'
+              % (args.data, APLUS_PKG))
         return 0
     for r in rtjs:
         if not os.access(r, os.X_OK):
@@ -519,6 +649,14 @@ def main():
         print('test262: %d files in %.0f s' % (len(results['test262'] or {}), time.time() - t0))
         with open(os.path.join(args.out, 'test262.json'), 'w') as f:
             json.dump({'versions': ver, 'files': results['test262']}, f, indent=1)
+    if args.suite in ('aplus', 'all') and have_aplus:
+        t0 = time.time()
+        results['aplus'] = run_aplus(args, engines, tr)
+        print('promises-aplus-tests: %d files in %.0f s' % (len(results['aplus'] or {}),
+                                                           time.time() - t0))
+        with open(os.path.join(args.out, 'aplus.json'), 'w') as f:
+            json.dump({'versions': dict(ver, **{APLUS_PKG: aplus_version(args.data)}),
+                       'files': results['aplus']}, f, indent=1)
     sys.path.insert(0, HERE)
     import report
     text = report.render(args.out)
