@@ -16,7 +16,8 @@ What it does, as a real forward proxy:
   CONNECT host:port HTTP/1.1           a tunnel: "200 Connection established", then bytes
                 both ways until one side closes.
   GET /stats    (origin-form, to the proxy itself) JSON counters for each listener:
-                connections, requests (absolute-form), connects (tunnels opened), refused
+                connections (that carried a proxied request or CONNECT: a connection
+                that asks only for /stats is not counted), requests (absolute-form), connects (tunnels opened), refused
                 (407s), with_auth (requests and CONNECTs that carried Proxy-Authorization),
                 upstream (connections made to origins for absolute-form requests), last
                 (the last absolute-form or CONNECT request: method, target, host,
@@ -133,8 +134,8 @@ def make_handler(name, credentials):
         await writer.drain()
 
     async def serve(reader, writer):
-        stats["connections"] += 1
         upstreams = {}                     # (host, port) -> (reader, writer)
+        counted = False
         try:
             while True:
                 req = await read_head(reader)
@@ -142,6 +143,9 @@ def make_handler(name, credentials):
                     break
                 first, headers = req
                 method, target, _ = first.split(" ", 2)
+                if not counted and target != "/stats":
+                    stats["connections"] += 1
+                    counted = True
                 auth = get(headers, "proxy-authorization")
                 if auth is not None:
                     stats["with_auth"] += 1
