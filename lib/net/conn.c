@@ -27,8 +27,9 @@
  * before answering. A plain request through a proxy needs nothing here: its head is already
  * in absolute form (lib/net/client.c).
  *
- * Ownership: the connection owns its host/key strings, the CONNECT head (tun_req), its TLS state, the chunk it is read
- * into (rbuf: transient, released or reused after each read), the plaintext it gathers
+ * Ownership: the connection owns its host/key strings, the CONNECT head (tun_req; the proxy's
+ * name is borrowed from the client's rt__proxy), its TLS state, the chunk it is read into
+ * (rbuf: transient, released or reused after each read), the plaintext it gathers
  * (plain), the records waiting to be written (wbuf) and the bytes read while a step ran
  * (pend). The loop thread creates and frees connections (lib/net/pool.c); between
  * rt__conn_new and rt_conn_closed the backend carries it.
