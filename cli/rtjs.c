@@ -9,7 +9,9 @@
  * --timeout stopped the script; 130 on Ctrl-C (SIGINT: the script is interrupted, output
  * written so far is flushed, a second Ctrl-C kills at once).
  * Environment: RT_THREADS (most worker threads), RT_CA_FILE (trust store), RT_INSECURE=1 (the
- * CLI's own switch for --insecure: the library never reads it).
+ * CLI's own switch for --insecure: the library never reads it); with --use-env-proxy,
+ * http_proxy, https_proxy and no_proxy as curl reads them (off by default, as Node's fetch:
+ * docs/fetch.md, "Proxies").
  */
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +39,8 @@ static void usage(FILE *f)
           "  --insecure                         do not verify TLS certificates (tests only)\n"
           "  --threads N                        most worker threads (thread-pool backend; 256)\n"
           "  --ca-file FILE                     PEM bundle of trusted CAs\n"
+          "  --use-env-proxy                    fetch through $http_proxy / $https_proxy,\n"
+          "                                     except $no_proxy hosts (as curl)\n"
           "  --max-connections N                connections in use at once (0: no limit)\n"
           "  --max-connections-per-origin N     the same per origin; beyond, requests wait\n"
           "  -v, --version                      print version, backend and trust store\n"
@@ -139,6 +143,8 @@ int main(int argc, char **argv)
             cfg.max_connections = (uint32_t)atoi(argv[++i]);
         } else if (strcmp(a, "--max-connections-per-origin") == 0 && i + 1 < argc) {
             cfg.max_connections_per_origin = (uint32_t)atoi(argv[++i]);
+        } else if (strcmp(a, "--use-env-proxy") == 0) {
+            cfg.proxy_from_env = 1;
         } else if (strcmp(a, "--ca-file") == 0 && i + 1 < argc) {
             cfg.ca_file = argv[++i];
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {

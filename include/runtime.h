@@ -222,6 +222,20 @@ typedef struct rt_config {
        &rt_module_loader_fs for Node's file-system rules (the CLI), or the host's own. */
     const rt_module_loader *modules;
     int work_threads;                      /* rt_queue_work() pool; 0: 4 */
+    /* HTTP proxies (docs/fetch.md, "Proxies"). Borrowed for rt_new() only. NULL or "": no
+       proxy. A URL is "[http://][user[:password]@]host[:port]" (port 1080 by default, as
+       curl); credentials become a Basic Proxy-Authorization, sent to the proxy only. An
+       unusable URL does not fail rt_new(): a warning goes to report() and the requests
+       that would use it fail with RT_EPROXY_URL (INVALID_PROXY). */
+    const char *http_proxy;                /* for http:// requests (absolute-form requests) */
+    const char *https_proxy;               /* for https:// requests (a CONNECT tunnel) */
+    const char *no_proxy;                  /* hosts that go direct, curl's NO_PROXY syntax:
+                                              "localhost,.example.com,10.0.0.0/8,host:8080,*" */
+    int proxy_from_env;                    /* 1: each of the three left NULL is read from the
+                                              environment at rt_new() as curl does (http_proxy
+                                              lower case only; https_proxy, HTTPS_PROXY;
+                                              no_proxy, NO_PROXY). 0 (default): the library
+                                              reads no proxy variable */
 } rt_config;
 
 void rt_config_init(rt_config *cfg);

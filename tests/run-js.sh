@@ -4,10 +4,13 @@
 #   NAME.stderr    lines stderr must contain (fixed strings)
 # A test whose first line is "// node: yes" also runs under node (when installed) against
 # the same expected file, so an expected file cannot lock in a wrong answer. A line
-# "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options. The local test server runs for the
+# "// timeout: N" sets its time limit (default 60 s); "// args: ..." passes rtjs options;
+# "// env: NAME=VALUE ..." sets variables for rtjs (values expanded by the shell, so they may
+# name the ports below: $TEST_PROXY_PORT; no spaces inside a value). The local test server runs for the
 # whole suite (rt.env.TEST_HTTP_PORT, TEST_HTTP_PORT2; HTTPS listeners with certificates
-# made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends); anything
-# the server logs fails the suite. Ends with "N passed, N failed".
+# made at test time by tests/certs/make-certs.sh: TEST_HTTPS_PORT and friends), and so does
+# the test proxy (tests/server/proxy.py: TEST_PROXY_PORT, TEST_PROXY_AUTH_PORT, which wants
+# user / p@ss:word); anything the servers log fails the suite. Ends with "N passed, N failed".
 # RTJS_WRAPPER runs rtjs under a tool (valgrind: make check-valgrind) and TIMEOUT_SCALE
 # multiplies every time limit for it; rt.env.RT_SLOW_TOOL tells tests that a tool is on.
 B="$1"
@@ -27,6 +30,14 @@ TEST_HTTPS_EXPIRED_PORT=$(port_of https_expired)
 TEST_HTTPS_WRONGHOST_PORT=$(port_of https_wronghost)
 TEST_HTTPS_SELFSIGNED_PORT=$(port_of https_selfsigned)
 TEST_HTTPS_HANGUP_PORT=$(port_of https_hangup)
+python3 "$DIR/server/proxy.py" --port-file "$tmp/proxy-ports" 2>>"$SERVER_LOG" &
+PROXY_PID=$!
+trap 'kill $PROXY_PID $SERVER_PID 2>/dev/null; wait $PROXY_PID $SERVER_PID 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+i=0
+while [ ! -s "$tmp/proxy-ports" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$tmp/proxy-ports" ] || { echo "the test proxy did not start" >&2; exit 1; }
+TEST_PROXY_PORT=$(tr ' ' '\n' < "$tmp/proxy-ports" | sed -n 's/^proxy=//p')
+TEST_PROXY_AUTH_PORT=$(tr ' ' '\n' < "$tmp/proxy-ports" | sed -n 's/^proxy_auth=//p')
 # the test CA is trusted through RT_CA_FILE (a named source: it must exist and decode)
 RT_CA_FILE="$tmp/certs/ca.pem"
 # the most a TCP connection can hold in the kernel's buffers (receive + send, bytes): how far
@@ -35,7 +46,7 @@ TEST_SOCKET_BUFFERS=$(cat /proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_wme
     awk 'NF == 3 { t += $3 } END { print t + 0 }')
 export TEST_HTTP_PORT TEST_HTTP_PORT2 TEST_HTTPS_PORT TEST_HTTPS_EXPIRED_PORT \
     TEST_HTTPS_WRONGHOST_PORT TEST_HTTPS_SELFSIGNED_PORT TEST_HTTPS_HANGUP_PORT RT_CA_FILE \
-    TEST_SOCKET_BUFFERS
+    TEST_SOCKET_BUFFERS TEST_PROXY_PORT TEST_PROXY_AUTH_PORT
 NODE=$(command -v node || true)
 
 pass=0
@@ -44,11 +55,16 @@ run_one() {    # run_one LABEL EXPECTED_BASE CMD...
     label=$1 base=$2
     shift 2
     limit=$(sed -n 's|^// timeout: \([0-9]*\).*|\1|p' "$base.js" | head -1)
-    args=""
+    args="" envs=""
     [ "$label" = rtjs ] && args=$(sed -n 's|^// args: \(.*\)|\1|p' "$base.js" | head -1)
+    [ "$label" = rtjs ] && envs=$(sed -n 's|^// env: \(.*\)|\1|p' "$base.js" | head -1)
     # shellcheck disable=SC2086
     limit=$(( ${limit:-60} * ${TIMEOUT_SCALE:-1} ))
-    timeout "$limit" "$@" $args "$base.js" >"$tmp/out" 2>"$tmp/err"
+    (
+        [ -z "$envs" ] || eval "export $envs"
+        # shellcheck disable=SC2086
+        timeout "$limit" "$@" $args "$base.js" >"$tmp/out" 2>"$tmp/err"
+    )
     code=$?
     want=0
     [ -f "$base.exit" ] && want=$(cat "$base.exit")

@@ -29,6 +29,7 @@
 #include "client.h"
 #include "native.h"
 #include "text.h"
+#include "proxy.h"
 
 extern char **environ;
 
@@ -386,10 +387,33 @@ static int create_impl(rt_runtime *rt, void *arg)
         rt->backend = NULL;
         return rt__fail(rt, r, "%s", err);
     }
-    rt__net_config ncfg = {rt->backend, rt->bstate, rt->cfg.max_connections,
-                           rt->cfg.max_connections_per_origin, rt->cfg.keepalive_idle_ms};
-    if ((r = rt__net_new(&ncfg, &rt->net)) < 0)
+    /* proxies: the config's strings, and the environment's for those left NULL only when
+       the host asked (proxy_from_env) */
+    rt__proxy_config pcfg = {0};
+    if (rt->cfg.proxy_from_env && (r = rt__proxy_config_from_env(&pcfg)) < 0)
         return rt__fail(rt, r, "out of memory");
+    if (rt->cfg.http_proxy)
+        pcfg.http_proxy = rt->cfg.http_proxy;
+    if (rt->cfg.https_proxy)
+        pcfg.https_proxy = rt->cfg.https_proxy;
+    if (rt->cfg.no_proxy)
+        pcfg.no_proxy = rt->cfg.no_proxy;
+    rt->cfg.http_proxy = rt->cfg.https_proxy = rt->cfg.no_proxy = NULL;   /* borrowed */
+    rt__net_config ncfg = {rt->backend, rt->bstate, rt->cfg.max_connections,
+                           rt->cfg.max_connections_per_origin, rt->cfg.keepalive_idle_ms, &pcfg};
+    r = rt__net_new(&ncfg, &rt->net);
+    rt__proxy_config_clear(&pcfg);
+    if (r < 0)
+        return rt__fail(rt, r, "out of memory");
+    for (int https = 0; https < 2; https++) {
+        const char *why = rt__net_proxy_error(rt->net, https);
+        if (why) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "warning: %s; requests that would use this proxy fail "
+                     "with INVALID_PROXY", why);
+            rt__report(rt, msg);
+        }
+    }
     rt->ctx = duk_create_heap(duk_alloc_cb, duk_realloc_cb, duk_free_cb, rt, duk_fatal_cb);
     if (!rt->ctx)
         return rt__fail(rt, RT_ENOMEM, "cannot create the Duktape heap");

@@ -10,8 +10,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "client_int.h"
+#include "proxy.h"
 
 size_t rt__conn_data_offset(void);
 
@@ -164,7 +166,94 @@ void rt__req_fail_later(rt__net *net, rt__req *r, int code, const char *msg)
     rt__net_post(net, ev);
 }
 
+static int req_start(rt__net *net, const rt__req_spec *s, const char *target,
+                     const rt_http1_header *headers, size_t num_headers, rt__req **out);
+
+/* Headers for a plain request through a proxy: the user's (a Proxy-Authorization among
+   them dropped: credentials for the proxy come from its URL only) and the proxy's
+   Proxy-Authorization, in small[] or an rt__malloc'd array (*owned). NULL when out of
+   memory. */
+static const rt_http1_header *proxy_headers(const rt__req_spec *s, const char *auth,
+                                            rt_http1_header *small, size_t nsmall, size_t *n,
+                                            rt_http1_header **owned)
+{
+    rt_http1_header *h = small;
+    *owned = NULL;
+    if (s->num_headers + 1 > nsmall && !(h = *owned = rt__malloc((s->num_headers + 1) * sizeof *h)))
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < s->num_headers; i++)
+        if (!(s->headers[i].name_len == 19 &&
+              strncasecmp(s->headers[i].name, "proxy-authorization", 19) == 0))
+            h[k++] = s->headers[i];
+    if (auth) {
+        h[k].name = "Proxy-Authorization";
+        h[k].name_len = 19;
+        h[k].value = auth;
+        h[k].value_len = strlen(auth);
+        k++;
+    }
+    *n = k;
+    return h;
+}
+
 int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
+{
+    *out = NULL;
+    /* the proxy, if any: a plain request goes to it in absolute form with its credentials;
+       a tunnelled one is the origin's request as it is (the CONNECT carries them) */
+    rt__proxy_target via;
+    int perr = rt__proxy_select(net->proxy, s->tls, s->host, strlen(s->host), s->port, &via);
+    if (perr < 0 && perr != RT_EPROXY_URL) {
+        if (s->body_owned)
+            rt__free((void *)s->body);
+        return perr;
+    }
+    int absolute = !perr && via.via_proxy && !via.tunnel;
+    char small_target[1024], *abs_target = NULL;
+    rt_http1_header small_hdrs[32], *own_hdrs = NULL;
+    const rt_http1_header *hdrs = s->headers;
+    size_t nhdrs = s->num_headers;
+    if (absolute) {
+        size_t tl = rt__proxy_absolute_target(s->host_header, s->target, NULL, 0);
+        abs_target = tl < sizeof small_target ? small_target : rt__malloc(tl + 1);
+        hdrs = abs_target ? proxy_headers(s, via.authorization, small_hdrs, 32, &nhdrs, &own_hdrs)
+                          : NULL;
+        if (!hdrs) {
+            if (abs_target != small_target)
+                rt__free(abs_target);
+            if (s->body_owned)
+                rt__free((void *)s->body);
+            return RT_ENOMEM;
+        }
+        rt__proxy_absolute_target(s->host_header, s->target, abs_target, tl + 1);
+    }
+    int r = req_start(net, s, absolute ? abs_target : s->target, hdrs, nhdrs, out);
+    if (abs_target != small_target)
+        rt__free(abs_target);
+    rt__free(own_hdrs);
+    if (r < 0)
+        return r;
+    rt__req *q = *out;
+    if (!perr && via.via_proxy) {
+        q->via_host = via.host;
+        q->via_port = via.port;
+        q->tunnel = (uint8_t)via.tunnel;
+        q->via_auth = via.tunnel ? via.authorization : NULL;
+    }
+    if (s->error < 0)
+        rt__req_fail_later(net, q, s->error, s->error_msg ? s->error_msg : rt_strerror(s->error));
+    else if (perr)
+        rt__req_fail_later(net, q, perr, rt__proxy_error(net->proxy, s->tls));
+    else
+        rt__pool_submit(net, q);
+    return 0;
+}
+
+/* rt__req_start with the request-target and headers decided (the proxy's way, or the
+   spec's); the request is made, not submitted. */
+static int req_start(rt__net *net, const rt__req_spec *s, const char *target,
+                     const rt_http1_header *headers, size_t num_headers, rt__req **out)
 {
     *out = NULL;
     /* a body in pieces: Content-Length is their sum; small ones travel inline too */
@@ -175,7 +264,7 @@ int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
     }
     int has_segs = !s->body && s->nsegs;
     int chunked = s->chunked && s->body;
-    rt_http1_request hr = {s->method, s->target, s->host_header, s->headers, s->num_headers,
+    rt_http1_request hr = {s->method, target, s->host_header, headers, num_headers,
                            chunked ? -2 : s->body ? (int64_t)s->body_len
                                     : has_segs ? (int64_t)seg_total : -1};
     size_t head_len = rt_http1_request_size(&hr);
@@ -259,10 +348,6 @@ int rt__req_start(rt__net *net, const rt__req_spec *s, rt__req **out)
     net->reqs = r;
     net->in_flight++;
     *out = r;
-    if (s->error < 0)
-        rt__req_fail_later(net, r, s->error, s->error_msg ? s->error_msg : rt_strerror(s->error));
-    else
-        rt__pool_submit(net, r);
     return 0;
 }
 
@@ -381,8 +466,16 @@ static void timed_out(rt__net *net, rt_conn *c)
                  r->body_ms);
     } else if (c->phase == PH_CONNECT) {
         code = RT_ETIMEDOUT;
-        snprintf(msg, sizeof msg, "connect %s:%u: timed out after %u ms", r->host, r->port,
-                 r->connect_ms);
+        if (c->via_host)
+            snprintf(msg, sizeof msg, "connect to proxy %s:%u: timed out after %u ms",
+                     c->via_host, c->via_port, r->connect_ms);
+        else
+            snprintf(msg, sizeof msg, "connect %s:%u: timed out after %u ms", r->host, r->port,
+                     r->connect_ms);
+    } else if (c->tunnel && !__atomic_load_n(&c->tunnel_up, __ATOMIC_ACQUIRE)) {
+        code = RT_ETIMEDOUT;
+        snprintf(msg, sizeof msg, "proxy %s:%u did not answer CONNECT %s:%u within %u ms",
+                 c->via_host, c->via_port, r->host, r->port, r->headers_ms);
     } else if (r->tls && !__atomic_load_n(&c->hs_done, __ATOMIC_ACQUIRE)) {
         code = RT_ETIMEDOUT;
         snprintf(msg, sizeof msg, "TLS handshake with %s:%u: timed out after %u ms", r->host,
@@ -617,8 +710,19 @@ int rt__net_new(const rt__net_config *cfg, rt__net **out)
     net->fd_dl.index = SIZE_MAX;
     rt__chunk_pool_init(&net->chunks);
     net->sessions = rt_tls_sessions_new();  /* NULL: simply no resumption */
+    int r = cfg->proxy ? rt__proxy_new(cfg->proxy, &net->proxy) : 0;
+    net->cfg.proxy = NULL;                 /* borrowed for this call only */
+    if (r < 0) {
+        rt__net_free(net);
+        return r;
+    }
     *out = net;
     return 0;
+}
+
+const char *rt__net_proxy_error(rt__net *net, int https)
+{
+    return net ? rt__proxy_error(net->proxy, https) : NULL;
 }
 
 /* Requests in flight, events to deliver, or connections on their way out (closed soon:
@@ -690,6 +794,7 @@ void rt__net_free(rt__net *net)
     }
     rt__theap_free(&net->deadlines);
     rt_tls_sessions_free(net->sessions);
+    rt__proxy_free(net->proxy);
     rt__chunk_pool_free(&net->chunks);
     pthread_mutex_destroy(&net->mu);
     rt__free(net);

@@ -35,9 +35,14 @@ typedef struct rt__net_config {
     uint32_t max_connections;              /* exchanges at once; 0: unlimited */
     uint32_t max_connections_per_origin;   /* 0: unlimited */
     uint32_t keepalive_idle_ms;            /* idle pooled connection lifetime */
+    const struct rt__proxy_config *proxy;  /* borrowed for rt__net_new (compiled there);
+                                              NULL: every request goes direct */
 } rt__net_config;
 
 int rt__net_new(const rt__net_config *cfg, rt__net **out);
+/* Why the configured proxy for http:// (https 0) or https:// (1) requests is unusable (the
+   requests that would use it fail with RT_EPROXY_URL), or NULL: for a start-up warning. */
+const char *rt__net_proxy_error(rt__net *net, int https);
 /* Cancel every request, close every connection and wait (bounded) for the backend to let go
    of them. Call before the backend is destroyed; rt__net_free() afterwards. */
 void rt__net_shutdown(rt__net *net);

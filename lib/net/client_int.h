@@ -112,8 +112,14 @@ struct rt__req {
                                               body (same allocation) */
     size_t *seg_end;
     size_t nsegs;
-    char *host;                            /* owned */
+    char *host;                            /* owned: the origin's */
     uint16_t port;
+    /* through a proxy (lib/net/proxy.h: strings borrowed from net->proxy): via_host NULL
+       means direct; tunnel: a CONNECT first, else the head is in absolute form */
+    const char *via_host;
+    uint16_t via_port;
+    uint8_t tunnel;
+    const char *via_auth;                  /* Proxy-Authorization for the CONNECT, or NULL */
     uint8_t tls, is_head, reuse, retry, decode, insecure;
     uint32_t connect_ms, headers_ms, body_ms;
     rt_http1_limits limits;
@@ -146,8 +152,17 @@ struct rt_conn {
     pthread_mutex_t mu;
     /* carrier state (under mu) */
     int state;                             /* CS_* */
-    char *host;                            /* owned: where to connect */
+    char *host;                            /* owned: the origin (messages, TLS) */
     uint16_t port;
+    /* a proxy (set before the first carry, read-only after): the backend connects to
+       via_host:via_port (borrowed from net->proxy) instead; with tunnel, tun_req (owned: the
+       CONNECT head) goes first and the proxy's answer is read into rbuf until its head is
+       complete; tunnel_up then, and TLS or the plain exchange starts inside */
+    const char *via_host;
+    uint16_t via_port;
+    uint8_t tunnel, tunnel_up;
+    char *tun_req;
+    size_t tun_len, tun_off;
     uint8_t use_tls;
     rt_tls_conn *tls;                      /* owned, set once the engine is set up */
     rt_tls_conn *tls_new;                  /* owned: the engine while it is being set up */
@@ -218,6 +233,8 @@ struct rt__net {
     rt__chunk_pool chunks;
     rt_tls_sessions *sessions;             /* owned: TLS resumption, made on first use */
     rt__timer_heap deadlines;              /* connections with a deadline */
+    struct rt__proxy *proxy;               /* owned, read-only: which requests go through a
+                                              proxy (lib/net/proxy.h); NULL: none */
     rt__origin *origins;
     struct rt_conn *conns;                 /* every connection not yet freed */
     size_t nconns;
@@ -283,6 +300,9 @@ void rt__pool_fd_timer(rt__net *net);
 struct rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls,
                              const char *key);
 void rt__conn_attach(struct rt_conn *c, struct rt__req *req);  /* under c->mu */
+/* Before the first carry: c goes through req's proxy (the CONNECT head made when it
+   tunnels). 0 or RT_ENOMEM. */
+int rt__conn_via(struct rt_conn *c, const struct rt__req *req);
 void rt__conn_free(struct rt_conn *c);
 /* XEV_JOB on the loop thread: the step is over, its results go into c. */
 void rt__conn_job_done(struct rt_conn *c);

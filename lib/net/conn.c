@@ -20,8 +20,16 @@
  * worker already: no second hop. When no thread can be made, steps run here, at most
  * INLINE_BUDGET_US of them per loop turn; the rest are put off to the next turn.
  *
- * Ownership: the connection owns its host/key strings, its TLS state, the chunk it is read
- * into (rbuf: transient, released or reused after each read), the plaintext it gathers
+ * Through a proxy (lib/net/proxy.h) the backend connects to the proxy; a tunnel first sends
+ * CONNECT host:port and reads the proxy's answer with the HTTP/1.1 codec: a 2xx opens the
+ * tunnel (TLS then starts inside it, verified against the origin's name), anything else ends
+ * the exchange with RT_EPROXY. So do a proxy that cannot be reached and one that hangs up
+ * before answering. A plain request through a proxy needs nothing here: its head is already
+ * in absolute form (lib/net/client.c).
+ *
+ * Ownership: the connection owns its host/key strings, the CONNECT head (tun_req; the proxy's
+ * name is borrowed from the client's rt__proxy), its TLS state, the chunk it is read into
+ * (rbuf: transient, released or reused after each read), the plaintext it gathers
  * (plain), the records waiting to be written (wbuf) and the bytes read while a step ran
  * (pend). The loop thread creates and frees connections (lib/net/pool.c); between
  * rt__conn_new and rt_conn_closed the backend carries it.
@@ -31,6 +39,7 @@
 #include <string.h>
 
 #include "client_int.h"
+#include "proxy.h"
 
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
 
@@ -92,8 +101,24 @@ void rt__conn_free(rt_conn *c)
     rt__chunk_unref(c->pend);
     rt__free(c->host);
     rt__free(c->key);
+    rt__free(c->tun_req);
     pthread_mutex_destroy(&c->mu);
     rt__free(c);
+}
+
+int rt__conn_via(rt_conn *c, const rt__req *r)
+{
+    c->via_host = r->via_host;
+    c->via_port = r->via_port;
+    if (!r->tunnel)
+        return 0;
+    size_t n = rt__proxy_connect_head(r->host, r->port, r->via_auth, NULL, 0);
+    if (!(c->tun_req = rt__malloc(n + 1)))
+        return RT_ENOMEM;
+    rt__proxy_connect_head(r->host, r->port, r->via_auth, c->tun_req, n + 1);
+    c->tun_len = n;
+    c->tunnel = 1;
+    return 0;
 }
 
 /* Under c->mu: give c the request req (a new connection's first, or a pooled one's next). */
@@ -386,13 +411,61 @@ static void tls_feed(rt_conn *c)
         c->net->inline_us += rt__now_us() - t0;
 }
 
+/* ---- a CONNECT tunnel through a proxy ---- */
+
+static int tunnel_pending(const rt_conn *c)
+{
+    return c->tunnel && !c->tunnel_up;
+}
+
+/* The proxy's answer to CONNECT, gathered at the start of rbuf: wait for the whole head;
+   a 2xx opens the tunnel, anything else fails the exchange with RT_EPROXY. */
+static void tunnel_input(rt_conn *c)
+{
+    rt__chunk *b = c->rbuf;
+    rt__req *r = c->req;
+    if (!r) {
+        c->state = CS_CLOSE;
+        return;
+    }
+    rt_http1_parser p;
+    rt_http1_response resp;
+    rt_http1_header h[64];
+    size_t nh = 64;
+    rt_http1_parser_init(&p, 0, &r->limits);
+    int n = rt_http1_parse_head(&p, (const char *)b->data, b->len, &resp, h, &nh);
+    if (n == RT_HTTP1_INCOMPLETE && b->len < b->cap)
+        return;
+    if (n < 0) {
+        int code = n == RT_HTTP1_INCOMPLETE || n == RT_HTTP1_MORE_HEADERS ? RT_EHEADERS_TOO_LARGE
+                                                                          : n;
+        rt__x_fail(c, RT_EPROXY, "bad answer from proxy %s:%u to CONNECT %s:%u: %s",
+                   c->via_host, c->via_port, c->host, c->port, rt_strerror(code));
+        return;
+    }
+    if (resp.status < 200 || resp.status > 299) {
+        rt__x_fail(c, RT_EPROXY, "proxy %s:%u answered %d %.*s to CONNECT %s:%u", c->via_host,
+                   c->via_port, resp.status, (int)(resp.reason_len > 60 ? 60 : resp.reason_len),
+                   resp.reason, c->host, c->port);
+        return;
+    }
+    if ((size_t)n < b->len) {              /* the origin speaks only after us: not the proxy */
+        rt__x_fail(c, RT_EPROXY, "proxy %s:%u sent bytes after its answer to CONNECT %s:%u",
+                   c->via_host, c->via_port, c->host, c->port);
+        return;
+    }
+    b->len = 0;
+    __atomic_store_n(&c->tunnel_up, 1, __ATOMIC_RELEASE);
+}
+
 /* ---- the transport contract ---- */
 
 void rt_conn_poll(rt_conn *c, rt_conn_want *w)
 {
     memset(w, 0, sizeof *w);
     rt__conn_lock(c);
-    if (c->state == CS_OPEN && c->use_tls && !c->tls && c->req && !c->hs_wait && !c->job_busy)
+    if (c->state == CS_OPEN && c->use_tls && !c->tls && c->req && !c->hs_wait && !c->job_busy &&
+        !tunnel_pending(c))
         tls_start(c);
     if (c->state == CS_OPEN && c->tls && !c->job_busy) {
         if (c->rbuf && c->rbuf->len)
@@ -410,14 +483,21 @@ void rt_conn_poll(rt_conn *c, rt_conn_want *w)
     switch (c->state) {
     case CS_CONNECT:
         w->op = RT_CONN_CONNECT;
-        w->host = c->host;
-        w->port = c->port;
+        w->host = c->via_host ? c->via_host : c->host;
+        w->port = c->via_host ? c->via_port : c->port;
         if (!c->connecting) {              /* the connect deadline runs from here */
             c->connecting = 1;
             rt__net_post(c->net, &c->cstart_ev);
         }
         break;
     case CS_OPEN:
+        if (tunnel_pending(c)) {           /* CONNECT out, the proxy's answer in */
+            w->out = (const uint8_t *)c->tun_req + c->tun_off;
+            w->out_len = c->tun_len - c->tun_off;
+            w->read = 1;
+            w->op = RT_CONN_IO;
+            break;
+        }
         if (c->use_tls && !c->tls) {
             w->op = RT_CONN_WAIT;          /* waits for its origin's leading handshake */
             break;
@@ -487,6 +567,15 @@ void rt_conn_failed(rt_conn *c, int stage, int err)
     c->term_ev.pressure = (err == EMFILE || err == ENFILE) &&
                           (stage == RT_CONN_SOCKET || stage == RT_CONN_RESOLVE);
     int code = map_errno(err);
+    if (c->via_host && !c->term_ev.pressure && code != RT_ENOMEM &&
+        (stage == RT_CONN_RESOLVE || stage == RT_CONN_SOCKET || stage == RT_CONN_CONNECTING)) {
+        /* the proxy cannot be reached: the request's failure is the proxy's */
+        rt__x_fail(c, RT_EPROXY, "%s proxy %s:%u: %s", stage == RT_CONN_RESOLVE ? "resolve"
+                   : "connect to", c->via_host, c->via_port, what);
+        c->state = CS_CLOSE;
+        rt__conn_unlock(c);
+        return;
+    }
     switch (stage) {
     case RT_CONN_RESOLVE:
         if (code != RT_ENOMEM && code != RT_EMFILE && code != RT_ENFILE)
@@ -514,7 +603,9 @@ void rt_conn_sent(rt_conn *c, size_t n)
 {
     rt__conn_lock(c);
     if (c->state == CS_OPEN) {
-        if (c->tls) {
+        if (tunnel_pending(c)) {
+            c->tun_off += n < c->tun_len - c->tun_off ? n : c->tun_len - c->tun_off;
+        } else if (c->tls) {
             if (c->wbuf) {
                 c->wbuf_off += n;
                 if (c->wbuf_off >= c->wbuf->len) {
@@ -587,6 +678,12 @@ void rt_conn_recv_ack(rt_conn *c, size_t n)
         return;
     }
     __atomic_store_n(&c->last_read_ms, rt__now_ms(), __ATOMIC_RELAXED);
+    if (tunnel_pending(c)) {
+        c->rbuf->len += n;
+        tunnel_input(c);
+        rt__conn_unlock(c);
+        return;
+    }
     if (!c->req && !c->use_tls) {
         c->state = CS_CLOSE;               /* a pooled connection spoke out of turn */
         rt__conn_unlock(c);
@@ -662,7 +759,10 @@ static void conn_eof(rt_conn *c)
         c->eof_pending = 1;                /* the engine is the step's until it is over */
         return;
     }
-    if (c->tls)
+    if (tunnel_pending(c))
+        rt__x_fail(c, RT_EPROXY, "proxy %s:%u closed the connection before answering CONNECT "
+                   "%s:%u", c->via_host, c->via_port, c->host, c->port);
+    else if (c->tls)
         tls_closed(c, 1);
     else if (!c->req)
         c->state = CS_CLOSE;               /* the server closed an idle connection */

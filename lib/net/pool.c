@@ -4,6 +4,11 @@
  * beyond them requests wait, oldest first, instead of failing), the idle pool and its
  * expiry, and the end of every connection. Decided once here for every backend.
  *
+ * Through a proxy the pool key is (origin, proxy): "http://host:port via proxy:port". A plain
+ * request's connection to the proxy is not shared with other origins - simpler, and the
+ * per-origin limit keeps meaning the origin - at the cost of a connection per origin; a
+ * tunnel is the origin's connection anyway.
+ *
  * Ownership: rt__net owns the origin records (a short list: few origins are live at once)
  * and every connection until rt__pool_forget; an origin's idle list links connections it
  * does not own separately.
@@ -16,8 +21,10 @@
 
 static rt__origin *origin_get(rt__net *net, const rt__req *r)
 {
-    char key[320];
-    snprintf(key, sizeof key, "%s://%s:%u", r->tls ? "https" : "http", r->host, r->port);
+    char key[600];
+    int n = snprintf(key, sizeof key, "%s://%s:%u", r->tls ? "https" : "http", r->host, r->port);
+    if (r->via_host && n > 0 && (size_t)n < sizeof key)
+        snprintf(key + n, sizeof key - (size_t)n, " via %s:%u", r->via_host, r->via_port);
     for (rt__origin *o = net->origins; o; o = o->next)
         if (strcmp(o->key, key) == 0)
             return o;
@@ -138,6 +145,10 @@ static void start(rt__net *net, rt__req *r)
        deadlines because memory was short at the moment */
     c = rt__theap_reserve(&net->deadlines, net->nconns + 2) < 0
             ? NULL : rt__conn_new(net, r->host, r->port, r->tls, o->key);
+    if (c && r->via_host && rt__conn_via(c, r) < 0) {
+        rt__conn_free(c);
+        c = NULL;
+    }
     if (!c) {
         rt__pool_slot_free(net, r);
         rt__req_fail_later(net, r, RT_ENOMEM, "out of memory");

@@ -3,7 +3,8 @@
  * an rt__proxy (one rt__malloc'd block per part), then answers per request without
  * allocating. The rules are curl's, stated in proxy.h. Called by the host at start-up
  * (rt__proxy_config_from_env, rt__proxy_new) and by the HTTP exchange on any thread
- * (rt__proxy_select).
+ * (rt__proxy_select), which also formats the CONNECT head and the absolute-form target
+ * (lib/net/client.c, conn.c).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -521,4 +522,24 @@ int rt__proxy_select(const rt__proxy *p, int https, const char *host, size_t hos
     out->port = u->port;
     out->authorization = u->auth;
     return 0;
+}
+
+/* ---- what goes to the proxy ---- */
+
+size_t rt__proxy_connect_head(const char *host, uint16_t port, const char *auth, char *out,
+                              size_t cap)
+{
+    int v6 = strchr(host, ':') != NULL;
+    const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
+    int n = snprintf(out, cap, "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s%s%s\r\n",
+                     lb, host, rb, port, lb, host, rb, port,
+                     auth ? "Proxy-Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "");
+    return n < 0 ? 0 : (size_t)n;
+}
+
+size_t rt__proxy_absolute_target(const char *host_header, const char *target, char *out,
+                                 size_t cap)
+{
+    int n = snprintf(out, cap, "http://%s%s", host_header, target);
+    return n < 0 ? 0 : (size_t)n;
 }

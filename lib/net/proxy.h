@@ -95,4 +95,17 @@ typedef struct rt__proxy_target {
 int rt__proxy_select(const rt__proxy *p, int https, const char *host, size_t host_len,
                      uint16_t port, rt__proxy_target *out);
 
+/* The head that opens a tunnel to host:port (IPv6 without brackets: they are added):
+   "CONNECT host:port HTTP/1.1\r\nHost: host:port\r\n[Proxy-Authorization: auth\r\n]\r\n",
+   written NUL-terminated into out[0..cap) when it fits. Returns its length (without the
+   NUL), as snprintf: a result >= cap means it did not fit. Pure. */
+size_t rt__proxy_connect_head(const char *host, uint16_t port, const char *auth, char *out,
+                              size_t cap);
+
+/* The absolute-form request-target for a plain http:// request through a proxy:
+   "http://" host_header target (host_header "host[:port]" as the URL has it, target
+   origin-form), NUL-terminated into out[0..cap) when it fits; the length, as snprintf. */
+size_t rt__proxy_absolute_target(const char *host_header, const char *target, char *out,
+                                 size_t cap);
+
 #endif /* RT_PROXY_H */

@@ -13,6 +13,14 @@
  *   big         200 with 262,144 bytes, 4,096 per turn
  * Host names: "refused.fake" (connect refused), "nxdomain.fake" (no such name),
  * "blackhole.fake" (the connect never completes).
+ * As a proxy, "CONNECT host:port" is answered by the host's first label:
+ *   c407        407 Proxy Authentication Required
+ *   cextra      200, and bytes after the head (which no proxy may send)
+ *   ceof        the proxy closes before answering
+ *   anything else: "100 Continue", then "200 Connection established", one byte per turn;
+ *               what comes through the tunnel next (a TLS ClientHello) is counted in
+ *               fake_stats.tunnel_bytes and answered by a close.
+ * fake_last_request holds the last request head the fake server read.
  * fake_sockets limits the sockets open at once (EMFILE beyond it).
  */
 #include <errno.h>
@@ -23,6 +31,7 @@
 #include "fake_backend.h"
 
 fake_counters fake_stats;
+char fake_last_request[1024];
 int fake_sockets = -1;
 
 /* Per connection, inside the core's rt_conn (rt_conn_data). */
@@ -71,6 +80,31 @@ static void fake_carry(void *state, rt_conn *c)
 
 static void script(struct fake_conn *f)
 {
+    size_t keep = f->req_len < sizeof fake_last_request ? f->req_len : sizeof fake_last_request - 1;
+    memcpy(fake_last_request, f->req, keep);
+    fake_last_request[keep] = 0;
+    fake_stats.requests++;
+    if (strncmp(f->req, "CONNECT ", 8) == 0) {
+        const char *h = f->req + 8;
+        if (strncmp(h, "c407.", 5) == 0) {
+            f->scenario = "c407";
+            f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp,
+                                           "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                                           "Proxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n");
+        } else if (strncmp(h, "cextra.", 7) == 0) {
+            f->scenario = "cextra";
+            f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp,
+                                           "HTTP/1.1 200 OK\r\n\r\nextra");
+        } else if (strncmp(h, "ceof.", 5) == 0) {
+            f->scenario = "ceof";
+        } else {
+            f->scenario = "tunnel";
+            f->resp_len = (size_t)snprintf(f->resp, sizeof f->resp,
+                                           "HTTP/1.1 100 Continue\r\n\r\n"
+                                           "HTTP/1.1 200 Connection established\r\nVia: fake\r\n\r\n");
+        }
+        return;
+    }
     const char *p = strstr(f->req, "/fake/");
     static const char *known[] = {"ok", "empty", "err-head", "err-body", "hang", "big"};
     f->scenario = "ok";
@@ -94,7 +128,6 @@ static void script(struct fake_conn *f)
                                        "HTTP/1.1 200 OK\r\n%sContent-Length: 11\r\n\r\n%s", hdrs,
                                        strcmp(sc, "ok") == 0 ? "hello world"
                                        : strcmp(sc, "err-body") == 0 ? "par" : "");
-    fake_stats.requests++;
 }
 
 /* One step of f's life; returns 1 when it was closed (f is gone). */
@@ -142,6 +175,11 @@ static int step(struct fake_state *s, struct fake_conn *f)
     default:
         return 0;
     }
+    if (w.out_len && f->scenario && strcmp(f->scenario, "tunnel-up") == 0) {
+        fake_stats.tunnel_bytes += (int)w.out_len;   /* through the tunnel: the origin's */
+        rt_conn_sent(f->c, w.out_len);
+        return 0;
+    }
     if (w.out_len) {
         size_t n = w.out_len;
         if (!f->scenario && f->req_len + n < sizeof f->req) {
@@ -161,10 +199,27 @@ static int step(struct fake_state *s, struct fake_conn *f)
         rt_conn_failed(f->c, RT_CONN_RECEIVING, ECONNRESET);
         return 0;
     }
+    if (strcmp(f->scenario, "ceof") == 0 || (strcmp(f->scenario, "tunnel-up") == 0 &&
+                                              fake_stats.tunnel_bytes)) {
+        f->done = 1;
+        rt_conn_eof(f->c);
+        return 0;
+    }
+    if (strcmp(f->scenario, "tunnel") == 0 && f->resp_off < f->resp_len) {
+        f->resp_off++;                     /* the proxy's answer one byte per turn */
+        if (f->resp_off == f->resp_len)
+            f->scenario = "tunnel-up";
+        rt_conn_recv(f->c, (const uint8_t *)f->resp + f->resp_off - 1, 1);
+        return 0;
+    }
+    if (strcmp(f->scenario, "tunnel-up") == 0)
+        return 0;
     if (f->resp_off < f->resp_len) {
         /* the head in one read, then the body one byte at a time */
         size_t head = (size_t)(strstr(f->resp, "\r\n\r\n") - f->resp) + 4;
         size_t n = f->resp_off < head ? head - f->resp_off : 1;
+        if (strcmp(f->scenario, "cextra") == 0)
+            n = f->resp_len - f->resp_off;     /* the head and the extra bytes in one read */
         f->resp_off += n;
         int last = f->resp_off == f->resp_len && !f->big_left &&
                    strcmp(f->scenario, "err-body") != 0 && strcmp(f->scenario, "hang") != 0;

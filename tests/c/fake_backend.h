@@ -18,8 +18,10 @@ typedef struct fake_counters {
     int closed;                            /* connections closed */
     int waits;
     int no_socket;                         /* connects refused for want of fake_sockets */
+    int tunnel_bytes;                      /* bytes sent through an open CONNECT tunnel */
 } fake_counters;
 extern fake_counters fake_stats;
+extern char fake_last_request[1024];       /* the last request head the fake server read */
 /* Sockets the fake process may still open (-1: no limit): at 0, connecting fails at the
    socket stage with EMFILE; a connection that connected gives its socket back when closed. */
 extern int fake_sockets;

@@ -17,6 +17,9 @@
  * Duktape's own heap is not swept here (it does not use rt__malloc). On the thread-pool
  * backend the k-th allocation may happen on any thread; the sweep still fails one of them.
  *
+ * A scenario named "fake-proxy..." runs with a proxy configured (proxy.fake, played by the
+ * fake backend).
+ *
  *   net-faults [--list] [SCENARIO...]     every scenario when none is named
  *   net-faults --k K SCENARIO             one run, in this process (for a debugger)
  *   net-faults --offload                  where the TLS handshake steps ran (below)
@@ -137,6 +140,16 @@ static const struct scenario SCENARIOS[] = {
      "for (var i = 0; i < 3; i++) ps.push(fetch('http://' + (i & 1 ? 'a' : 'b') + '.fake/fake/ok').then(body));"
      "fin(Promise.all(ps).then(function (t) { return t.length === 3 || t; }));",
      0},
+    /* "fake-proxy*": through a proxy (the fake plays it): absolute form kept alive, a 407 to
+       CONNECT, a tunnel that opens and a TLS handshake inside that the fake ends */
+    {"fake-proxy", 1, -1,
+     "function ends(p, code) { return p.then(function () { return 'resolved'; }, function (e) {"
+     "  if (e.cause && e.cause.code === code) return true; throw e; }); }"
+     "fin(fetch('http://a.fake/fake/ok').then(body).then(function (t) {"
+     "  return t === 'hello world' ? fetch('http://a.fake/fake/ok').then(body) : t; })"
+     ".then(function (t) { return t === 'hello world' ? ends(fetch('https://c407.fake/'), 'PROXY_CONNECT_FAILED') : t; })"
+     ".then(function (t) { return t === true ? ends(fetch('https://origin.fake/'), 'TLS_HANDSHAKE_FAILED') : t; }));",
+     0},
 };
 #define NSCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -155,6 +168,8 @@ static rt_runtime *make_runtime(const struct scenario *sc)
     rt_config_init(&cfg);
     if (sc->fake)
         cfg.backend = &fake_backend;
+    if (strncmp(sc->name, "fake-proxy", 10) == 0)
+        cfg.http_proxy = cfg.https_proxy = "http://u:p@proxy.fake:3128";
     cfg.report = on_report;
     cfg.connect_timeout_ms = 5000;
     cfg.headers_timeout_ms = 10000;

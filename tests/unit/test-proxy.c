@@ -493,3 +493,34 @@ TEST(proxy_concurrent_select)
     }
     rt__proxy_free(shared);
 }
+
+/* ---- what goes to the proxy ---- */
+
+TEST(proxy_connect_head)
+{
+    char buf[256];
+    size_t n = rt__proxy_connect_head("example.com", 443, NULL, buf, sizeof buf);
+    ASSERT_STREQ(buf, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    ASSERT_EQ(n, strlen(buf));
+    /* credentials; an IPv6 origin in brackets, both in the target and in Host */
+    rt__proxy_connect_head("2001:db8::1", 8443, "Basic dTpw", buf, sizeof buf);
+    ASSERT_STREQ(buf, "CONNECT [2001:db8::1]:8443 HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\n"
+                      "Proxy-Authorization: Basic dTpw\r\n\r\n");
+    /* snprintf's contract: the length needed, whatever the room (none: out may be NULL) */
+    ASSERT_EQ(rt__proxy_connect_head("a.test", 1, "Basic x", NULL, 0), strlen(
+              "CONNECT a.test:1 HTTP/1.1\r\nHost: a.test:1\r\nProxy-Authorization: Basic x\r\n\r\n"));
+    char small[8];
+    size_t need = rt__proxy_connect_head("a.test", 1, NULL, small, sizeof small);
+    ASSERT(need >= sizeof small);
+    ASSERT_EQ(small[sizeof small - 1], '\0');
+}
+
+TEST(proxy_absolute_target)
+{
+    char buf[128];
+    ASSERT_EQ(rt__proxy_absolute_target("example.com", "/a?b=c", buf, sizeof buf), 24);
+    ASSERT_STREQ(buf, "http://example.com/a?b=c");
+    rt__proxy_absolute_target("[::1]:8080", "/", buf, sizeof buf);
+    ASSERT_STREQ(buf, "http://[::1]:8080/");
+    ASSERT_EQ(rt__proxy_absolute_target("h", "/x", NULL, 0), 10);
+}
