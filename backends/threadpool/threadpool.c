@@ -11,8 +11,8 @@
  * Threads: the pool grows on demand (a connection is queued and no worker is idle) up to
  * env->threads, and a worker idle for IDLE_EXIT_MS leaves. Workers are detached; the shared
  * state is reference-counted (each worker and the backend hold one) and freed by the last.
- * Name lookups run on a detached thread of their own with their own copy of the name
- * (getaddrinfo cannot be interrupted): a connection closed meanwhile walks away from it.
+ * Name lookups run on a detached thread of their own (lookup.c): a connection closed
+ * meanwhile walks away from it.
  *
  * Memory comes from the core's counted allocator (lib/net/net.h), so tests can count and
  * fail it. Locks: sh->mu guards the run queue, the workers' bookkeeping and each connection's
@@ -36,25 +36,13 @@
 
 #include "runtime_backend.h"
 #include "net.h"
+#include "lookup.h"
 
 #define IDLE_EXIT_MS 5000                  /* an idle worker leaves after this */
 #define DEFAULT_MAX 256
 
 struct tp_shared;
 struct tp_worker;
-
-/* A name lookup on its own thread; refs: the connection waiting and the thread. */
-struct tp_lookup {
-    int refs;                              /* under sh->mu */
-    int efd;                               /* written once the lookup is done */
-    int err;                               /* 0, or an EAI_* code */
-    int sys;                               /* errno for EAI_SYSTEM */
-    int pressure;                          /* EMFILE/ENFILE: failed out of descriptors */
-    struct addrinfo *res;                  /* owned */
-    struct tp_shared *sh;
-    uint16_t port;
-    char host[];
-};
 
 /* Per connection, inside the core's rt_conn (rt_conn_data). */
 struct tp_conn {
@@ -113,108 +101,9 @@ static void shared_unref_locked(struct tp_shared *sh)
     rt__free(sh);
 }
 
-static void lookup_unref_locked(struct tp_lookup *l)
-{
-    if (--l->refs > 0)
-        return;
-    if (l->res)
-        freeaddrinfo(l->res);
-    close(l->efd);
-    rt__free(l);
-}
-
-/* ---- name lookup ---- */
-
-/* A lookup that found "no such name" while the process is out of descriptors most likely
-   failed for that (glibc could not open /etc/hosts nor a socket to a name server and says
-   EAI_NONAME or EAI_AGAIN, errno not promised): EMFILE/ENFILE, which the core treats as
-   pressure, if a descriptor cannot be opened now; else 0. */
-static int lookup_pressure(void)
-{
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        close(fd);
-        return 0;
-    }
-    return errno == EMFILE || errno == ENFILE ? errno : 0;
-}
-
-static void *lookup_main(void *arg)
-{
-    struct tp_lookup *l = arg;
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-    char port[8];
-    snprintf(port, sizeof port, "%u", l->port);
-    errno = 0;
-    int g = getaddrinfo(l->host, port, &hints, &res);
-    int sys = errno;
-    /* the errno glibc leaves (its last failed open or socket) says it when it says it; the
-       probe alone raced with a descriptor freed meanwhile and called it ENOTFOUND */
-    int pressure = 0;
-    if (g && g != EAI_MEMORY)
-        pressure = sys == EMFILE || sys == ENFILE ? sys : g != EAI_SYSTEM ? lookup_pressure() : 0;
-    struct tp_shared *sh = l->sh;
-    pthread_mutex_lock(&sh->mu);
-    l->err = g;
-    l->sys = sys;
-    l->pressure = pressure;
-    l->res = g == 0 ? res : NULL;
-    uint64_t one = 1;
-    ssize_t w = write(l->efd, &one, sizeof one);
-    (void)w;
-    lookup_unref_locked(l);
-    shared_unref_locked(sh);               /* unlocks */
-    return NULL;
-}
-
-/* Start a lookup for u. 0, or an errno value. */
-static int lookup_start(struct tp_conn *u, const char *host, uint16_t port)
-{
-    size_t n = strlen(host);
-    struct tp_lookup *l = rt__calloc(1, sizeof *l + n + 1);
-    if (!l)
-        return ENOMEM;
-    l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (l->efd < 0) {
-        int e = errno;
-        rt__free(l);
-        return e;
-    }
-    memcpy(l->host, host, n + 1);
-    l->port = port;
-    l->sh = u->sh;
-    l->refs = 2;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_mutex_lock(&u->sh->mu);
-    u->sh->refs++;                         /* the lookup thread's */
-    pthread_mutex_unlock(&u->sh->mu);
-    pthread_t th;
-    int r = pthread_create(&th, &attr, lookup_main, l);
-    pthread_attr_destroy(&attr);
-    if (r != 0) {
-        pthread_mutex_lock(&u->sh->mu);
-        u->sh->refs--;
-        pthread_mutex_unlock(&u->sh->mu);
-        close(l->efd);
-        rt__free(l);
-        return r;
-    }
-    u->lookup = l;
-    return 0;
-}
-
 static void lookup_drop(struct tp_conn *u)
 {
-    if (!u->lookup)
-        return;
-    pthread_mutex_lock(&u->sh->mu);
-    lookup_unref_locked(u->lookup);
-    pthread_mutex_unlock(&u->sh->mu);
+    tp_lookup_drop(u->lookup);
     u->lookup = NULL;
 }
 
@@ -264,25 +153,22 @@ static void connect_step(struct tp_worker *w, struct tp_conn *u, const char *hos
         struct in_addr a4;
         int literal = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
         if (!literal && !u->lookup) {
-            int e = lookup_start(u, host, port);
-            if (e)
+            int e = 0;
+            u->lookup = tp_lookup_start(host, port, &e);
+            if (!u->lookup)
                 rt_conn_failed(u->c, RT_CONN_RESOLVE, e);
             return;
         }
         if (u->lookup) {
-            short ev = wait_io(w, u->lookup->efd, POLLIN);
+            short ev = wait_io(w, tp_lookup_fd(u->lookup), POLLIN);
             if (!ev)
                 return;                    /* kicked: the core may have given up */
-            pthread_mutex_lock(&u->sh->mu);
-            struct tp_lookup *l = u->lookup;
-            int err = l->err, sys = l->sys, pressure = l->pressure;
-            u->ai = l->res;
-            l->res = NULL;
-            pthread_mutex_unlock(&u->sh->mu);
+            struct addrinfo *res = NULL;
+            int code = tp_lookup_result(u->lookup, &res);
             lookup_drop(u);
-            if (err) {
-                rt_conn_failed(u->c, RT_CONN_RESOLVE,
-                               err == EAI_SYSTEM ? sys : err == EAI_MEMORY ? ENOMEM : pressure);
+            u->ai = res;
+            if (!res) {
+                rt_conn_failed(u->c, RT_CONN_RESOLVE, code);
                 return;
             }
         } else {
@@ -662,8 +548,12 @@ static void tp_carry(void *state, rt_conn *c)
     } else if (!u->queued) {
         /* an idle worker for each queued connection, or a new one (up to the maximum): a
            worker stays with its connection while it waits on the network */
-        int e = sh->qlen + 1 > sh->idle && sh->workers < sh->max ? spawn_locked(sh) : 0;
-        if (e && (sh->workers == 0 || (u->fd < 0 && (e == EMFILE || e == ENFILE)))) {
+        int need = sh->qlen + 1 > sh->idle, e = 0, spawned = 0;
+        if (need && sh->workers < sh->max) {
+            e = spawn_locked(sh);
+            spawned = e == 0;
+        }
+        if (e && !sh->holders && (sh->workers == 0 || (u->fd < 0 && (e == EMFILE || e == ENFILE)))) {
             /* no thread at all: nothing would ever carry it; or no descriptor for a new
                worker's eventfd, when a connection not made yet would need one for its socket
                as well. Fail and close it from here (it has no socket): EMFILE/ENFILE is
@@ -683,8 +573,9 @@ static void tp_carry(void *state, rt_conn *c)
         sh->qtail = u;
         sh->qlen++;
         pthread_cond_signal(&sh->work_cv);
-        if (sh->idle < sh->qlen && sh->workers >= sh->max && sh->holders) {
-            /* every worker is busy or holds an idle connection: one lets its own go */
+        if (need && !spawned && sh->holders) {
+            /* every worker is busy or holds an idle connection, and no new one can be had
+               (the maximum, or no descriptor for its eventfd): one lets its own go */
             struct tp_worker *h = sh->holders;
             holders_remove_locked(sh, h);
             h->detach = 1;
