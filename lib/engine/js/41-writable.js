@@ -10,6 +10,10 @@
  * What 42-transform.js uses: native.wsInternal.
  */
 var hide = native.hide;
+/* WebIDL operations: enumerable, writable, configurable */
+function method(o, name, fn) {
+    Object.defineProperty(o, name, {value: fn, writable: true, enumerable: true, configurable: true});
+}
 var rsi = native.rsInternal;
 var upon = rsi.upon;
 var Prom = Promise, AC = AbortController;
@@ -245,20 +249,20 @@ function isWritable(s) {
 
 Object.defineProperty(WP, 'locked', {get: function locked() { return wsOf(this).writer !== null; },
                                      enumerable: true, configurable: true});
-hide(WP, 'abort', function abort(reason) {
+method(WP, 'abort', function abort(reason) {
     if (!isWritable(this)) return rejected(new TypeError('Illegal invocation: not a WritableStream'));
     var S = this._ws;
     if (S.writer) return rejected(new TypeError('Cannot abort a locked WritableStream'));
     return wsAbort(S, reason);
 });
-hide(WP, 'close', function close() {
+method(WP, 'close', function close() {
     if (!isWritable(this)) return rejected(new TypeError('Illegal invocation: not a WritableStream'));
     var S = this._ws;
     if (S.writer) return rejected(new TypeError('Cannot close a locked WritableStream'));
     if (closeQueuedOrInFlight(S)) return rejected(new TypeError('Cannot close a stream that is already closing'));
     return wsClose(S);
 });
-hide(WP, 'getWriter', function getWriter() {
+method(WP, 'getWriter', function getWriter() {
     return new WritableStreamDefaultWriter(this);
 });
 if (Symbol.toStringTag)
@@ -352,20 +356,20 @@ Object.defineProperty(WWP, 'desiredSize', {get: function () {
     if (!this._ws) throw released();
     return writerDesiredSize(this._ws);
 }, enumerable: true, configurable: true});
-hide(WWP, 'abort', function abort(reason) {
+method(WWP, 'abort', function abort(reason) {
     if (!this._ws) return rejected(released());
     return wsAbort(this._ws, reason);
 });
-hide(WWP, 'close', function close() {
+method(WWP, 'close', function close() {
     var S = this._ws;
     if (!S) return rejected(released());
     if (closeQueuedOrInFlight(S)) return rejected(new TypeError('Cannot close a stream that is already closing'));
     return wsClose(S);
 });
-hide(WWP, 'releaseLock', function releaseLock() {
+method(WWP, 'releaseLock', function releaseLock() {
     if (this._ws) writerRelease(this);
 });
-hide(WWP, 'write', function write(chunk) {
+method(WWP, 'write', function write(chunk) {
     if (!this._ws) return rejected(released());
     return writerWrite(this, chunk);
 });
@@ -382,7 +386,7 @@ Object.defineProperty(WCP, 'signal', {get: function () {
     if (!this._wc) throw new TypeError('Illegal invocation');
     return this._wc.abortController.signal;
 }, enumerable: true, configurable: true});
-hide(WCP, 'error', function error(e) {
+method(WCP, 'error', function error(e) {
     if (!this._wc) throw new TypeError('Illegal invocation');
     var c = this._wc;
     if (c.stream.state !== 'writable') return;
@@ -645,7 +649,7 @@ function pipe(source, dest, o) {
 }
 
 var RP = native.ReadableStream.prototype;
-hide(RP, 'pipeTo', function pipeTo(destination, options) {
+method(RP, 'pipeTo', function pipeTo(destination, options) {
     if (!rsi.isStream(this)) return rejected(new TypeError('Illegal invocation: not a ReadableStream'));
     if (!isWritable(destination))
         return rejected(new TypeError('pipeTo: the destination must be a WritableStream'));
@@ -659,7 +663,7 @@ hide(RP, 'pipeTo', function pipeTo(destination, options) {
     if (destination._ws.writer) return rejected(new TypeError('pipeTo: the WritableStream is locked'));
     return pipe(this, destination, o);
 });
-hide(RP, 'pipeThrough', function pipeThrough(transform, options) {
+method(RP, 'pipeThrough', function pipeThrough(transform, options) {
     if (!rsi.isStream(this)) throw new TypeError('Illegal invocation: not a ReadableStream');
     if (transform === undefined || transform === null || (typeof transform !== 'object' && typeof transform !== 'function'))
         throw new TypeError('pipeThrough: the first argument must be a {readable, writable} pair');

@@ -7,6 +7,10 @@
  * until a read pulls. No transformer: the identity transform.
  */
 var hide = native.hide;
+/* WebIDL operations: enumerable, writable, configurable */
+function method(o, name, fn) {
+    Object.defineProperty(o, name, {value: fn, writable: true, enumerable: true, configurable: true});
+}
 var rsi = native.rsInternal, wsi = native.wsInternal;
 var upon = rsi.upon, deferred = wsi.deferred, promiseCall = wsi.promiseCall;
 var Prom = Promise;
@@ -223,13 +227,13 @@ var TCP = TransformStreamDefaultController.prototype;
 Object.defineProperty(TCP, 'desiredSize', {get: function () {
     return tsOf(this).rst.desiredSize();
 }, enumerable: true, configurable: true});
-hide(TCP, 'enqueue', function enqueue_(chunk) {
+method(TCP, 'enqueue', function enqueue_(chunk) {
     enqueue(tsOf(this), chunk);
 });
-hide(TCP, 'error', function error(reason) {
+method(TCP, 'error', function error(reason) {
     streamError(tsOf(this), reason);
 });
-hide(TCP, 'terminate', function terminate_() {
+method(TCP, 'terminate', function terminate_() {
     terminate(tsOf(this));
 });
 if (Symbol.toStringTag)
