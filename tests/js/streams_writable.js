@@ -1,7 +1,7 @@
 // node: yes
 // WritableStream, its default writer and controller (the Streams standard): the sink's
 // start/write/close/abort and their order, writes one at a time, desiredSize and ready
-// (backpressure), size strategies, a sink error rejects the write and errors the stream,
+// (backpressure), size strategies (and the Count/ByteLength classes), a sink error rejects the write and errors the stream,
 // abort (the reason, the controller's signal, pending writes), close while writes are
 // pending, locks, and the constructor's argument checks.
 var log = console.log;
@@ -74,6 +74,22 @@ var tests = [
             settle('size NaN closed', bad.closed),
             settle('size throws write', thrower.write('x'))
         ]);
+    },
+    function strategyClasses() {
+        var c = new CountQueuingStrategy({highWaterMark: 3}), b = new ByteLengthQueuingStrategy({highWaterMark: 16});
+        log('count:', c.highWaterMark, c.size('anything'), 'one size function for all:',
+            c.size === new CountQueuingStrategy({highWaterMark: 1}).size);
+        log('byte length:', b.highWaterMark, b.size(new Uint8Array(5)), b.size.name,
+            Object.keys(ByteLengthQueuingStrategy.prototype).join());
+        try {
+            new CountQueuingStrategy({});
+        } catch (e) {
+            log('without highWaterMark:', name(e));
+        }
+        var w = new WritableStream({}, b).getWriter();
+        w.write(new Uint8Array(10));
+        log('a writable stream of bytes: desiredSize after 10 bytes', w.desiredSize);
+        return w.close();
     },
     function writeError() {
         var aborted = false;

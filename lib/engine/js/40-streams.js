@@ -492,6 +492,42 @@ Object.defineProperty(BP, 'closed', {get: function () { return this._closed; }, 
 if (Symbol.toStringTag)
     Object.defineProperty(BP, Symbol.toStringTag, {value: 'ReadableStreamBYOBReader', configurable: true});
 
+/* ---- the two queuing strategies the standard defines ---- */
+
+function strategyInit(init, what) {
+    if (init === undefined || init === null || (typeof init !== 'object' && typeof init !== 'function'))
+        throw new TypeError('Failed to construct \'' + what + '\': the init argument must be an object');
+    if (init.highWaterMark === undefined)
+        throw new TypeError('Failed to construct \'' + what + '\': highWaterMark is required');
+    return Number(init.highWaterMark);
+}
+/* the size functions: one each, the same for every instance (as the standard says) */
+var countSize = function size() { return 1; };
+var byteSize = function size(chunk) { return chunk.byteLength; };
+function CountQueuingStrategy(init) {
+    if (!(this instanceof CountQueuingStrategy)) throw new TypeError("Class constructor CountQueuingStrategy cannot be invoked without 'new'");
+    hide(this, '_hwm', strategyInit(init, 'CountQueuingStrategy'));
+}
+function ByteLengthQueuingStrategy(init) {
+    if (!(this instanceof ByteLengthQueuingStrategy)) throw new TypeError("Class constructor ByteLengthQueuingStrategy cannot be invoked without 'new'");
+    hide(this, '_hwm', strategyInit(init, 'ByteLengthQueuingStrategy'));
+}
+[[CountQueuingStrategy, countSize, 'CountQueuingStrategy'],
+ [ByteLengthQueuingStrategy, byteSize, 'ByteLengthQueuingStrategy']].forEach(function (k) {
+    var proto = k[0].prototype, size = k[1];
+    Object.defineProperty(proto, 'highWaterMark', {get: function () {
+        if (!(this instanceof k[0]) || this._hwm === undefined) throw new TypeError('Illegal invocation');
+        return this._hwm;
+    }, enumerable: true, configurable: true});
+    Object.defineProperty(proto, 'size', {get: function () {
+        if (!(this instanceof k[0]) || this._hwm === undefined) throw new TypeError('Illegal invocation');
+        return size;
+    }, enumerable: true, configurable: true});
+    if (Symbol.toStringTag)
+        Object.defineProperty(proto, Symbol.toStringTag, {value: k[2], configurable: true});
+    hide(global, k[2], k[0]);
+});
+
 hide(global, 'ReadableStream', ReadableStream);
 hide(global, 'ReadableStreamBYOBReader', ReadableStreamBYOBReader);
 hide(global, 'ReadableStreamDefaultReader', ReadableStreamDefaultReader);
