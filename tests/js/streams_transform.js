@@ -205,6 +205,17 @@ var tests = [
         attempt('controller constructor', function () { new TransformStreamDefaultController(); });
         attempt('without new', function () { TransformStream(); });
         log(Object.prototype.toString.call(new TransformStream()), Object.keys(TransformStream.prototype).join());
+        // the streams' own records must not run setters a script put on Object.prototype
+        ['highWaterMark', 'size'].forEach(function (k) {
+            Object.defineProperty(Object.prototype, k, {
+                set: function () { throw E(Error, k + ' setter called'); }, configurable: true});
+        });
+        attempt('with setters on Object.prototype', function () {
+            new TransformStream({}, {highWaterMark: 2, size: function () { return 1; }},
+                                {highWaterMark: 2, size: function () { return 1; }});
+        });
+        delete Object.prototype.highWaterMark;
+        delete Object.prototype.size;
         return Promise.resolve();
     }
 ];

@@ -147,7 +147,7 @@ function SourceBody(source, pullFn, cancelFn, strategy) {
     this.pullFn = pullFn;
     this.cancelFn = cancelFn;
     this.hwm = strategy.hwm;
-    this.size = strategy.size;
+    this.sizeFn = strategy.size;         /* not `size`: a setter on Object.prototype must not run */
     this.queue = [];                       /* chunks, with their sizes in sizes */
     this.sizes = [];
     this.total = 0;
@@ -180,7 +180,7 @@ SP.shouldCallPull = function () {
     return this.desiredSize() > 0;
 };
 SP.clearAlgorithms = function () {
-    this.pullFn = this.cancelFn = this.size = null;
+    this.pullFn = this.cancelFn = this.sizeFn = null;
 };
 SP.pullIfNeeded = function () {
     var self = this;
@@ -212,7 +212,7 @@ SP.push = function (chunk) {
     } else {
         var n;
         try {
-            n = chunkSize(this.size, chunk);
+            n = chunkSize(this.sizeFn, chunk);
         } catch (e) {
             this.fail(e);
             throw e;
