@@ -512,13 +512,18 @@ hide(global, 'WritableStreamDefaultController', WritableStreamDefaultController)
 
 /* ---- pipeTo, pipeThrough ---- */
 
+/* a real AbortSignal (10-dom.js's makeSignal), not merely an object whose prototype is one */
+function isSignal(x) {
+    return x instanceof native.AbortSignal && Object.prototype.hasOwnProperty.call(x, '_aborted');
+}
+
 /* StreamPipeOptions, members in WebIDL's order */
 function pipeOptions(o) {
     if (o === undefined || o === null) return {};
     if (typeof o !== 'object' && typeof o !== 'function') throw new TypeError('pipeTo: options must be an object');
     var r = {preventAbort: !!o.preventAbort, preventCancel: !!o.preventCancel,
              preventClose: !!o.preventClose, signal: o.signal};
-    if (r.signal !== undefined && !(r.signal instanceof native.AbortSignal))
+    if (r.signal !== undefined && !isSignal(r.signal))
         throw new TypeError('pipeTo: options.signal must be an AbortSignal');
     return r;
 }
