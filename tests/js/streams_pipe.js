@@ -162,7 +162,8 @@ var tests = [
             settle('pipeTo({})', rs.pipeTo({})),
             settle('pipeTo(no dest)', rs.pipeTo()),
             settle('bad signal', rs.pipeTo(ws, {signal: 'nope'})),
-            settle('an object made from AbortSignal.prototype', rs.pipeTo(ws, {signal: Object.create(AbortSignal.prototype)})),
+            settle('an object made from AbortSignal.prototype',
+                   new ReadableStream().pipeTo(new WritableStream(), {signal: Object.create(AbortSignal.prototype)})),
             settle('on a non-stream', ReadableStream.prototype.pipeTo.call({}, ws))
         ];
         var locked = new ReadableStream();
