@@ -437,7 +437,9 @@ static void flow(rt__branch *b)
 /* [ ... ] -> [ ... {value, done} ] */
 static void push_read_result(duk_context *ctx, int value_on_stack, int done)
 {
-    duk_push_object(ctx);
+    /* no prototype: settling native.bodyRead's promise with it must not find a `then` a
+       script planted on Object.prototype (WPT response-stream-with-broken-then) */
+    duk_push_bare_object(ctx);
     if (value_on_stack) {
         duk_swap_top(ctx, -2);
         duk_put_prop_string(ctx, -2, "value");
