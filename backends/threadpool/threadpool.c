@@ -231,8 +231,8 @@ static void connect_step(struct tp_worker *w, struct tp_conn *u, const char *hos
 
 /* ---- carrying ---- */
 
-/* A pooled connection coming back into use: did the peer close it while it was parked? */
-/* An idle connection: has the server closed it meanwhile? 1 if that was reported. */
+/* An idle connection (parked, or held: below): has the server closed it meanwhile? 1 if that
+   was reported. */
 static int check_idle(struct tp_conn *u)
 {
     u->was_idle = 0;
