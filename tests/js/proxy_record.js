@@ -67,6 +67,11 @@ console.log('Reflect.set on a read-only property', Reflect.set(ro, 'x', 2), ro.x
 var recv = {};
 console.log('Reflect.set with a receiver', Reflect.set({}, 'y', 3, recv), recv.y);
 try { Reflect.get(1, 'a'); } catch (e) { console.log('Reflect.get(1)', e.name); }
+var throwing = {set x(v) { throw new TypeError('from the setter'); }};
+try { console.log('a setter that throws:', Reflect.set(throwing, 'x', 1)); }
+catch (e) { console.log('a setter that throws: throws', e.message); }
+console.log('Reflect.set on a frozen object', Reflect.set(Object.freeze({}), 'n', 1),
+            'on a getter-only property', Reflect.set({get g() { return 1; }}, 'g', 2));
 
 // A Proxy whose target is a Proxy (Duktape's own constructor refuses one): WPT's
 // "Correct operation ordering with undefined descriptors" shape, and a callable one.

@@ -8,6 +8,7 @@
  */
 var hide = native.hide;
 var iterate = native.iterate;
+var proxyParts = native.proxyParts;        /* [target, handler] of a Proxy, else null */
 
 function toObject(o) {
     if (o === null || o === undefined)
@@ -137,12 +138,11 @@ hide(Reflect, 'set', function set(target, key, value) {
         }
         return true;
     }
-    try {
-        strictSet(target, key, value);
-    } catch (e) {
-        if (e instanceof TypeError) return false;
-        throw e;
-    }
+    /* OrdinarySet's refusals answered false; a setter's own throw goes on */
+    var t = lookup(target, key);
+    if (t && ('value' in t ? !t.writable : !t.set)) return false;
+    if (!t && !proxyParts(target) && !Object.isExtensible(target)) return false;
+    strictSet(target, key, value);
     return true;
 });
 
@@ -201,7 +201,6 @@ native.proxyRecord = function (proxy, target, handler) {
 
 /* getOwnPropertyDescriptor of a Proxy: Duktape's Proxy has no such trap (its own throws
    "invalid args"); call the handler's, or go on to the target, as [[GetOwnProperty]] does. */
-var proxyParts = native.proxyParts;
 function ownDescriptor(original) {
     return function getOwnPropertyDescriptor(o, key) {
         var parts = proxyParts(o);
