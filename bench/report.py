@@ -146,7 +146,7 @@ def label(client, wl, meta):
     if wl in ("inflight", "lag"):
         return "rtjs-threadpool (%d threads)" % c["tp_threads_inflight"]
     if wl == "startup":
-        return "rtjs-threadpool (default 4 threads)"
+        return "rtjs-threadpool (default: up to 256 threads, made on demand)"
     return "rtjs-threadpool (%d threads)" % c["tp_threads"]
 
 
