@@ -15,6 +15,7 @@
 
 #include "net.h"
 #include "proxy.h"
+#include "dataurl.h"
 
 /* ---- the environment ---- */
 
@@ -113,24 +114,6 @@ static long pct_decode(const char *s, size_t n, char *out)
         i += 2;
     }
     return (long)o;
-}
-
-static void base64(const uint8_t *in, size_t n, char *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = tab[v >> 18 & 63];
-        out[o++] = tab[v >> 12 & 63];
-        out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < n ? tab[v & 63] : '=';
-    }
-    out[o] = '\0';
 }
 
 /* "8080" -> 8080; 0 for anything that is not 1-65535 in at most 5 digits */
@@ -274,7 +257,7 @@ static int parse_proxy_url(proxy_url *u, const char *which, const char *s)
             return RT_ENOMEM;
         }
         memcpy(u->auth, "Basic ", 6);
-        base64((const uint8_t *)plain, pn, u->auth + 6);
+        u->auth[6 + rt__base64_encode((const uint8_t *)plain, pn, u->auth + 6)] = '\0';
         rt__free(plain);
     }
     u->host = host;
