@@ -599,9 +599,11 @@ async def handle(req, reader, writer):
         # which connection this is (the client's port) and whether its TLS session was
         # resumed: keep-alive reuse and session resumption show up here
         await asyncio.sleep(int(q.get("ms", "0")) / 1000)
+        peer = writer.get_extra_info("peername")
+        if peer is None:
+            return False                   # the client left during the wait (an abort)
         so = writer.get_extra_info("ssl_object")
-        out = {"peer_port": writer.get_extra_info("peername")[1],
-               "session_reused": bool(so and so.session_reused)}
+        out = {"peer_port": peer[1], "session_reused": bool(so and so.session_reused)}
         await send(writer, 200, json.dumps(out), [("Content-Type", "application/json")])
     elif p == "/stats":
         await send(writer, 200, json.dumps(dict(STATS, groups=GROUPS)),
