@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz
 # the TLS targets link an empty built-in anchor table
 printf '#include <stddef.h>\nconst size_t rt__builtin_ca_count = 0, rt__builtin_ca_len = 0;\nconst unsigned char rt__builtin_ca_der[1];\n' > build/fuzz/no_anchors.c
-TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c build/fuzz/no_anchors.c"
+TLS_SRC="lib/net/tls.c lib/net/tls_sessions.c lib/net/trust.c lib/net/dataurl.c lib/net/mime.c lib/net/http1.c lib/net/clock.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c build/fuzz/no_anchors.c"
 A=/usr/lib/$(cc -print-multiarch)
 URL_SRC="lib/net/url.c lib/net/url_host.c lib/net/alloc.c lib/net/buf.c lib/net/errors.c"
 CODINGS_SRC="lib/net/codings.c lib/net/alloc.c lib/net/errors.c"
