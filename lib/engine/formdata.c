@@ -288,12 +288,6 @@ static duk_ret_t it_next(duk_context *ctx)
     return 1;
 }
 
-static duk_ret_t return_this(duk_context *ctx)
-{
-    duk_push_this(ctx);
-    return 1;
-}
-
 /* [ ... ] -> [ ... formdata ]: a new, empty FormData. */
 static void push_formdata(duk_context *ctx)
 {
@@ -556,22 +550,6 @@ int rt__formdata_init(duk_context *ctx)
     duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
                               DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
     duk_pop(ctx);
-    /* the iterator's prototype: next, @@iterator returning itself, @@toStringTag */
-    static const rt__method it_methods[] = {{"next", it_next, 0, 0, 0}, {NULL, NULL, 0, 0, 0}};
-    duk_push_object(ctx);
-    rt__define_methods(ctx, -1, it_methods);
-    duk_get_global_string(ctx, "Symbol");
-    duk_get_prop_string(ctx, -1, "iterator");
-    rt__dx_push_function(ctx, return_this, 0, 0, 0, "[Symbol.iterator]", 0, NULL, 0);
-    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
-                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_get_prop_string(ctx, -1, "toStringTag");
-    duk_push_string(ctx, "FormData Iterator");
-    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_CLEAR_WRITABLE |
-                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_pop(ctx);                          /* Symbol */
-    fc->fdit_proto = duk_get_heapptr(ctx, -1);
-    rt__keep(ctx, -1);
-    duk_pop(ctx);
+    fc->fdit_proto = rt__iterator_proto(ctx, it_next, "FormData Iterator");
     return 0;
 }

@@ -590,12 +590,6 @@ static duk_ret_t hit_next(duk_context *ctx)
     return 1;
 }
 
-static duk_ret_t return_this(duk_context *ctx)
-{
-    duk_push_this(ctx);
-    return 1;
-}
-
 /* ---- the constructor and HeadersInit ---- */
 
 /* GetMethod(obj, @@iterator): pushes it, returns 1; 0 (nothing pushed) if undefined/null. */
@@ -797,22 +791,6 @@ int rt__headers_init(duk_context *ctx)
     duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
                               DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
     duk_pop(ctx);
-    /* the iterator's prototype: next, @@iterator returning itself, @@toStringTag */
-    static const rt__method it_methods[] = {{"next", hit_next, 0, 0, 0}, {NULL, NULL, 0, 0, 0}};
-    duk_push_object(ctx);
-    rt__define_methods(ctx, -1, it_methods);
-    duk_get_global_string(ctx, "Symbol");
-    duk_get_prop_string(ctx, -1, "iterator");
-    rt__dx_push_function(ctx, return_this, 0, 0, 0, "[Symbol.iterator]", 0, NULL, 0);
-    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
-                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_get_prop_string(ctx, -1, "toStringTag");
-    duk_push_string(ctx, "Headers Iterator");
-    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_CLEAR_WRITABLE |
-                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_pop(ctx);                          /* Symbol */
-    fc->hit_proto = duk_get_heapptr(ctx, -1);
-    rt__keep(ctx, -1);
-    duk_pop(ctx);
+    fc->hit_proto = rt__iterator_proto(ctx, hit_next, "Headers Iterator");
     return 0;
 }

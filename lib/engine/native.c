@@ -276,3 +276,30 @@ void *rt__class_define(duk_context *ctx, const char *name, duk_c_function ctor, 
     duk_pop_2(ctx);
     return proto;
 }
+
+static duk_ret_t return_this(duk_context *ctx)
+{
+    duk_push_this(ctx);
+    return 1;
+}
+
+void *rt__iterator_proto(duk_context *ctx, duk_c_function next, const char *tag)
+{
+    const rt__method methods[] = {{"next", next, 0, 0, 0}, {NULL, NULL, 0, 0, 0}};
+    duk_push_object(ctx);
+    rt__define_methods(ctx, -1, methods);
+    duk_get_global_string(ctx, "Symbol");
+    duk_get_prop_string(ctx, -1, "iterator");
+    rt__dx_push_function(ctx, return_this, 0, 0, 0, "[Symbol.iterator]", 0, NULL, 0);
+    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE |
+                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_get_prop_string(ctx, -1, "toStringTag");
+    duk_push_string(ctx, tag);
+    duk_def_prop(ctx, -4, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_CLEAR_WRITABLE |
+                              DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_pop(ctx);                          /* Symbol */
+    void *p = duk_get_heapptr(ctx, -1);
+    rt__keep(ctx, -1);
+    duk_pop(ctx);
+    return p;
+}

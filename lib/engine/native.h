@@ -46,6 +46,10 @@ void *rt__class_define(duk_context *ctx, const char *name, duk_c_function ctor, 
 
 /* Define methods / attributes on the object at idx (WebIDL attributes as above). */
 void rt__define_methods(duk_context *ctx, duk_idx_t idx, const rt__method *m);
+/* A WebIDL iterator prototype (the pair iterators of Headers, FormData): `next`, an
+   @@iterator that returns this, @@toStringTag tag. Kept for the heap's life (rt__keep);
+   returns its heap pointer. The stack is left as it was. */
+void *rt__iterator_proto(duk_context *ctx, duk_c_function next, const char *tag);
 void rt__define_attrs(duk_context *ctx, duk_idx_t idx, const rt__attr *a);
 
 /* The interned hidden symbol "\xff<name>" as a heapptr, kept alive for the heap's life. */
