@@ -7,9 +7,17 @@
  * nothing of HTTP or TLS, keeps no timers for connections (the core does) and maps no
  * errors (it passes errno values on).
  *
+ * One loop thread serves every connection, so nothing here may hold it for long: lookups of
+ * one name that overlap share one getaddrinfo (1,000 fetches of one host made 1,000 lookups,
+ * whose threads took the CPU from the script), and connects wait in a queue that a loop
+ * iteration works off for at most CONNECT_BUDGET_NS (1,000 resolved at once ran 1,000
+ * socket+connect calls, ~50 ms, before a timer could fire).
+ *
  * Memory: a connection's libuv handles and requests live in the core's connection
  * (rt_conn_data, conn_size bytes), which the core frees only after rt_conn_closed(), called
- * here once the TCP handle's close callback ran and no getaddrinfo is pending.
+ * here once the TCP handle's close callback ran and it is on no lookup's or queue's list. A
+ * shared lookup (struct uvb_lookup) is malloc'd here and freed by its own callback, which
+ * runs even when every connection waiting on it has gone (uv_cancel).
  *
  * Host-loop mode (rt_config.uv_loop): the runtime's timers, microtasks and events run from
  * a uv_timer armed for the core's next deadline and an unref'd uv_check, via
@@ -26,18 +34,30 @@
 #include "runtime_backend.h"
 
 struct uvb_state;
+struct uvb_lookup;
+
+/* A connection's peer address, resolved or literal. */
+typedef union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} uvb_addr;
 
 /* Per connection, inside the core's rt_conn (rt_conn_data). */
 struct uvb_conn {
     uv_tcp_t tcp;
     uv_connect_t connect;
     uv_write_t write;
-    uv_getaddrinfo_t gai;
     rt_conn *c;
     struct uvb_state *s;
+    struct uvb_lookup *lookup;             /* the lookup it waits on (resolving) */
+    struct uvb_conn *lnext, *lprev;        /* on the lookup's list of waiters */
+    struct uvb_conn *qnext, *qprev;        /* on the state's connect queue (queued) */
+    uvb_addr addr;                         /* where to connect, once known */
     size_t wlen;                           /* bytes of the write in flight */
     unsigned tcp_open : 1;                 /* tcp initialised, its close callback not yet run */
-    unsigned resolving : 1;
+    unsigned resolving : 1;                /* waiting on a lookup */
+    unsigned queued : 1;                   /* waiting on the connect queue */
     unsigned connecting : 1;               /* connect issued (or about to be) */
     unsigned connected : 1;
     unsigned writing : 1;
@@ -56,9 +76,27 @@ struct uvb_state {
     int wait_ms;                           /* uvb_wait's timeout, for wait_prepare */
     uv_timer_t host_timer;
     uv_check_t host_check;
+    uv_idle_t connect_idle;                /* works off the connect queue while it has any */
+    struct uvb_conn *cq_head, *cq_tail;    /* connections with an address, to connect */
+    struct uvb_lookup *lookups;            /* lookups in flight, with or without waiters */
     int open_handles;                      /* our own handles not yet closed */
+    int pending_lookups;                   /* struct uvb_lookup not yet freed */
     rt_backend_env env;
 };
+
+/* One getaddrinfo, shared by the connections that want host:port while it runs. Owned by
+   the state's list until its callback, which frees it. */
+struct uvb_lookup {
+    uv_getaddrinfo_t gai;
+    struct uvb_state *s;
+    struct uvb_lookup *next;               /* on s->lookups while in flight */
+    struct uvb_conn *head, *tail;          /* waiters, oldest first */
+    uint16_t port;
+    char host[];                           /* NUL-terminated */
+};
+
+/* A loop iteration connects for at most this long, then lets timers and events run. */
+#define CONNECT_BUDGET_NS 10000000u
 
 static void drive(struct uvb_conn *u);
 
@@ -71,8 +109,43 @@ static struct uvb_conn *of(rt_conn *c)
 
 static void maybe_closed(struct uvb_conn *u)
 {
-    if (u->closing && !u->tcp_open && !u->resolving)
+    if (u->closing && !u->tcp_open && !u->resolving && !u->queued)
         rt_conn_closed(u->c);              /* the core frees u with c */
+}
+
+static void lookup_unlink(struct uvb_conn *u)
+{
+    struct uvb_lookup *l = u->lookup;
+    if (u->lprev)
+        u->lprev->lnext = u->lnext;
+    else
+        l->head = u->lnext;
+    if (u->lnext)
+        u->lnext->lprev = u->lprev;
+    else
+        l->tail = u->lprev;
+    u->lnext = u->lprev = NULL;
+    u->lookup = NULL;
+    u->resolving = 0;
+    if (!l->head)
+        uv_cancel((uv_req_t *)&l->gai);    /* nobody waits; its callback frees it */
+}
+
+static void queue_unlink(struct uvb_conn *u)
+{
+    struct uvb_state *s = u->s;
+    if (u->qprev)
+        u->qprev->qnext = u->qnext;
+    else
+        s->cq_head = u->qnext;
+    if (u->qnext)
+        u->qnext->qprev = u->qprev;
+    else
+        s->cq_tail = u->qprev;
+    u->qnext = u->qprev = NULL;
+    u->queued = 0;
+    if (!s->cq_head)
+        uv_idle_stop(&s->connect_idle);
 }
 
 static void on_tcp_closed(uv_handle_t *h)
@@ -88,7 +161,9 @@ static void close_conn(struct uvb_conn *u)
         return;
     u->closing = 1;
     if (u->resolving)
-        uv_cancel((uv_req_t *)&u->gai);
+        lookup_unlink(u);
+    if (u->queued)
+        queue_unlink(u);
     if (u->tcp_open)
         uv_close((uv_handle_t *)&u->tcp, on_tcp_closed);
     else
@@ -151,10 +226,10 @@ static void on_connect(uv_connect_t *cr, int status)
     drive(u);
 }
 
-static void do_connect(struct uvb_conn *u, const struct sockaddr *sa)
+static void do_connect(struct uvb_conn *u)
 {
     u->connect.data = u;
-    int r = uv_tcp_connect(&u->connect, &u->tcp, sa, on_connect);
+    int r = uv_tcp_connect(&u->connect, &u->tcp, &u->addr.sa, on_connect);
     if (r < 0) {
         u->connecting = 0;
         /* socket() failures (EMFILE...) come back from here, before any connect */
@@ -162,6 +237,36 @@ static void do_connect(struct uvb_conn *u, const struct sockaddr *sa)
                                      r == UV_ENOMEM ? RT_CONN_SOCKET : RT_CONN_CONNECTING, -r);
         drive(u);
     }
+}
+
+/* The connect queue, oldest first, for as long as the budget lasts; the idle handle keeps
+   the loop from sleeping while any are left. */
+static void on_connect_idle(uv_idle_t *h)
+{
+    struct uvb_state *s = h->data;
+    uint64_t until = uv_hrtime() + CONNECT_BUDGET_NS;
+    while (s->cq_head) {
+        struct uvb_conn *u = s->cq_head;
+        queue_unlink(u);
+        do_connect(u);
+        if (uv_hrtime() >= until)
+            break;
+    }
+}
+
+static void enqueue_connect(struct uvb_conn *u)
+{
+    struct uvb_state *s = u->s;
+    if (!s->cq_head)
+        uv_idle_start(&s->connect_idle, on_connect_idle);
+    u->queued = 1;
+    u->qprev = s->cq_tail;
+    u->qnext = NULL;
+    if (s->cq_tail)
+        s->cq_tail->qnext = u;
+    else
+        s->cq_head = u;
+    s->cq_tail = u;
 }
 
 /* A lookup that found "no such name" while the process is out of descriptors most likely
@@ -180,27 +285,94 @@ static int lookup_pressure(void)
 
 static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res)
 {
-    struct uvb_conn *u = g->data;
-    u->resolving = 0;
-    if (u->closing) {
-        if (res)
-            uv_freeaddrinfo(res);
-        maybe_closed(u);
-        return;
-    }
+    struct uvb_lookup *l = g->data;
+    struct uvb_state *s = l->s;
+    for (struct uvb_lookup **pp = &s->lookups; *pp; pp = &(*pp)->next)
+        if (*pp == l) {
+            *pp = l->next;
+            break;
+        }
+    int err = 0;
     if (status < 0 || !res) {
-        if (res)
-            uv_freeaddrinfo(res);
         /* libuv gives EAI_* as UV_EAI_* and a system failure as -errno: the contract
            wants 0 for "no such name" and its kin, else the errno */
-        int err = status == UV_EAI_MEMORY ? UV_ENOMEM : status;
-        int eai = err <= UV_EAI_ADDRFAMILY && err >= UV_EAI_SOCKTYPE - 16;
-        rt_conn_failed(u->c, RT_CONN_RESOLVE, eai || err == 0 ? lookup_pressure() : -err);
-        drive(u);
-        return;
+        int e = status == UV_EAI_MEMORY ? UV_ENOMEM : status;
+        int eai = e <= UV_EAI_ADDRFAMILY && e >= UV_EAI_SOCKTYPE - 16;
+        err = eai || e == 0 ? lookup_pressure() : -e;
     }
-    do_connect(u, res->ai_addr);
-    uv_freeaddrinfo(res);
+    size_t alen = res ? (size_t)res->ai_addrlen : 0;
+    if (alen > sizeof(uvb_addr))
+        alen = sizeof(uvb_addr);
+    struct uvb_conn *u;
+    while ((u = l->head) != NULL) {
+        l->head = u->lnext;
+        u->lnext = u->lprev = NULL;
+        u->lookup = NULL;
+        u->resolving = 0;
+        if (status < 0 || !res) {
+            rt_conn_failed(u->c, RT_CONN_RESOLVE, err);
+            drive(u);
+        } else {
+            memcpy(&u->addr, res->ai_addr, alen);
+            enqueue_connect(u);
+        }
+    }
+    if (res)
+        uv_freeaddrinfo(res);
+    free(l);
+    s->pending_lookups--;
+}
+
+/* Join the lookup of host:port in flight, or start one. */
+static void resolve(struct uvb_conn *u, const char *host, uint16_t port)
+{
+    struct uvb_state *s = u->s;
+    struct uvb_lookup *l = s->lookups;
+    while (l && (l->port != port || strcmp(l->host, host) != 0))
+        l = l->next;
+    if (!l) {
+        size_t hlen = strlen(host);
+        l = malloc(sizeof *l + hlen + 1);
+        if (!l) {
+            u->connecting = 0;
+            rt_conn_failed(u->c, RT_CONN_RESOLVE, ENOMEM);
+            drive(u);
+            return;
+        }
+        memset(l, 0, sizeof *l);
+        memcpy(l->host, host, hlen + 1);
+        l->port = port;
+        l->s = s;
+        l->gai.data = l;
+        char ports[8];
+        snprintf(ports, sizeof ports, "%u", port);
+        struct addrinfo hints = {0};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_ADDRCONFIG;
+        int r = uv_getaddrinfo(s->loop, &l->gai, on_resolved, host, ports, &hints);
+        if (r < 0) {
+            free(l);
+            u->connecting = 0;
+            rt_conn_failed(u->c, RT_CONN_RESOLVE,
+                           r == UV_ENOMEM || r == UV_EMFILE || r == UV_ENFILE ? -r
+                                                                              : lookup_pressure());
+            drive(u);
+            return;
+        }
+        l->next = s->lookups;
+        s->lookups = l;
+        s->pending_lookups++;
+    }
+    u->lookup = l;
+    u->resolving = 1;
+    u->lprev = l->tail;
+    u->lnext = NULL;
+    if (l->tail)
+        l->tail->lnext = u;
+    else
+        l->head = u;
+    l->tail = u;
 }
 
 static void start_connect(struct uvb_conn *u, const char *host, uint16_t port)
@@ -215,28 +387,10 @@ static void start_connect(struct uvb_conn *u, const char *host, uint16_t port)
     }
     u->tcp.data = u;
     u->tcp_open = 1;
-    struct sockaddr_storage ss;
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) == 0 ||
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) == 0) {
-        do_connect(u, (struct sockaddr *)&ss);
-        return;
-    }
-    char ports[8];
-    snprintf(ports, sizeof ports, "%u", port);
-    struct addrinfo hints = {0};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    u->gai.data = u;
-    u->resolving = 1;
-    r = uv_getaddrinfo(u->s->loop, &u->gai, on_resolved, host, ports, &hints);
-    if (r < 0) {
-        u->resolving = 0;
-        u->connecting = 0;
-        rt_conn_failed(u->c, RT_CONN_RESOLVE,
-                       r == UV_ENOMEM || r == UV_EMFILE || r == UV_ENFILE ? -r : lookup_pressure());
-        drive(u);
-    }
+    if (uv_ip4_addr(host, port, &u->addr.in) == 0 || uv_ip6_addr(host, port, &u->addr.in6) == 0)
+        enqueue_connect(u);
+    else
+        resolve(u, host, port);
 }
 
 /* ---- carrying: do what the connection wants ---- */
@@ -362,8 +516,9 @@ static int uvb_create(void *state, const rt_backend_env *env, char *err, size_t 
     uv_unref((uv_handle_t *)&s->async);
     uv_timer_init(s->loop, &s->wait_timer);
     uv_prepare_init(s->loop, &s->wait_prepare);
-    s->async.data = s->wait_timer.data = s->wait_prepare.data = s;
-    s->open_handles = 3;
+    uv_idle_init(s->loop, &s->connect_idle);
+    s->async.data = s->wait_timer.data = s->wait_prepare.data = s->connect_idle.data = s;
+    s->open_handles = 4;
     if (s->host) {
         uv_timer_init(s->loop, &s->host_timer);
         uv_check_init(s->loop, &s->host_check);
@@ -381,11 +536,13 @@ static void uvb_destroy(void *state)
     uv_close((uv_handle_t *)&s->async, own_closed);
     uv_close((uv_handle_t *)&s->wait_timer, own_closed);
     uv_close((uv_handle_t *)&s->wait_prepare, own_closed);
+    uv_close((uv_handle_t *)&s->connect_idle, own_closed);
     if (s->host) {
         uv_close((uv_handle_t *)&s->host_timer, own_closed);
         uv_close((uv_handle_t *)&s->host_check, own_closed);
-        /* rt_free runs outside the host's uv_run: let our close callbacks fire */
-        while (s->open_handles > 0)
+        /* rt_free runs outside the host's uv_run: let our close callbacks fire, and the
+           lookups (cancelled, or ending) free themselves */
+        while (s->open_handles > 0 || s->pending_lookups > 0)
             uv_run(s->loop, UV_RUN_NOWAIT);
     } else {
         uv_run(s->loop, UV_RUN_DEFAULT);
