@@ -640,6 +640,10 @@ static uint8_t *pend_room(rt_conn *c, size_t *room)
     return o->data + o->len;
 }
 
+/* A plain read of at most this many bytes into an empty chunk is copied into a chunk of its
+   own size (rt_conn_recv_ack). */
+#define SMALL_READ 4096
+
 uint8_t *rt_conn_recv_buf(rt_conn *c, size_t *room)
 {
     uint8_t *p = NULL;
@@ -694,18 +698,27 @@ void rt_conn_recv_ack(rt_conn *c, size_t n)
         if (c->tls)                        /* else kept for the engine once it is set up */
             tls_feed(c);
     } else {
-        rt__chunk *r = c->rbuf;
+        rt__chunk *r = c->rbuf, *in = r, *small = NULL;
         const uint8_t *d = r->data + r->len;
-        r->len += n;
-        rt__x_input(c, r, d, n);
-        /* the exchange holds references to body bytes in r: leave it to them */
+        if (!r->len && n <= SMALL_READ && (small = rt__chunk_new(&c->net->chunks, n))) {
+            /* a short read (a small response, a head) lands in a chunk of its size: the
+               exchange keeps what it references until the script reads it */
+            memcpy(small->data, d, n);
+            small->len = n;
+            in = small;
+            d = small->data;
+        } else {
+            r->len += n;
+        }
+        rt__x_input(c, in, d, n);
+        rt__chunk_unref(small);
+        /* the exchange holds references to the bytes it keeps; the read chunk goes back to
+           the pool's spares (or is freed), so a connection between reads - waiting for its
+           response, or idle in the pool - holds none: 10,000 requests in flight each held a
+           64 KiB chunk (a touched page of it) from their first read on */
         if (c->rbuf == r) {
-            if (__atomic_load_n(&r->refs, __ATOMIC_ACQUIRE) > 1) {
-                c->rbuf = NULL;
-                rt__chunk_unref(r);
-            } else {
-                r->len = 0;
-            }
+            c->rbuf = NULL;
+            rt__chunk_unref(r);
         }
     }
     if (!c->job_busy && c->rbuf && !c->rbuf->len && c->state != CS_OPEN) {
