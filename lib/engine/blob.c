@@ -528,7 +528,7 @@ static duk_ret_t read_safe(duk_context *ctx, void *ud)
         rt__push_utf8(ctx, p, n, 1);
         return 1;
     }
-    uint8_t *d = duk_push_fixed_buffer(ctx, n);
+    uint8_t *d = rt__push_filled_buffer(ctx, n);
     if (n)
         memcpy(d, p, n);
     duk_push_buffer_object(ctx, -1, 0, n,
@@ -564,7 +564,7 @@ static duk_ret_t source_pull(duk_context *ctx)
     if (pos < end) {
         size_t n = end - pos > STREAM_CHUNK ? STREAM_CHUNK : (size_t)(end - pos);
         const uint8_t *p = duk_get_buffer_data(ctx, 2, NULL);
-        uint8_t *d = duk_push_fixed_buffer(ctx, n);
+        uint8_t *d = rt__push_filled_buffer(ctx, n);
         memcpy(d, p + (size_t)pos, n);
         duk_push_buffer_object(ctx, -1, 0, n, DUK_BUFOBJ_UINT8ARRAY);
         duk_remove(ctx, -2);

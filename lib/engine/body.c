@@ -63,7 +63,7 @@ int rt__owner_of(duk_context *ctx, duk_idx_t idx, rt__owner *o)
 /* [ ... ] -> [ ... buf ]: n bytes copied into a new buffer (not zeroed first). */
 static void push_bytes(duk_context *ctx, const void *p, size_t n)
 {
-    void *d = duk_push_fixed_buffer(ctx, n);   /* (a fixed buffer cannot be resized) */
+    void *d = rt__push_filled_buffer(ctx, n);
     if (n)
         memcpy(d, p, n);
 }
@@ -238,7 +238,7 @@ static void push_result(duk_context *ctx, int how, const uint8_t *const *parts, 
         total += lens[i];
     if (how == WAIT_RAW || how == WAIT_BLOB || how == WAIT_FORMDATA) {
         /* one plain buffer: Blobs and the Files of a FormData share it */
-        uint8_t *r = duk_push_fixed_buffer(ctx, total);
+        uint8_t *r = rt__push_filled_buffer(ctx, total);
         for (size_t i = 0, at = 0; i < nparts; at += lens[i], i++)
             if (lens[i])
                 memcpy(r + at, parts[i], lens[i]);
@@ -257,7 +257,7 @@ static void push_result(duk_context *ctx, int how, const uint8_t *const *parts, 
         }
         return;
     }
-    uint8_t *d = duk_push_buffer(ctx, total ? total : 1, 0);
+    uint8_t *d = rt__push_filled_buffer(ctx, total ? total : 1);
     size_t at = 0;
     for (size_t i = 0; i < nparts; i++) {
         memcpy(d + at, parts[i], lens[i]);
@@ -455,7 +455,7 @@ static void push_read_result(duk_context *ctx, int value_on_stack, int done)
 static void push_next_piece(duk_context *ctx, rt__branch *b)
 {
     rt__piece *p = &b->q[b->qhead++];
-    uint8_t *d = duk_push_buffer(ctx, p->len ? p->len : 1, 0);
+    uint8_t *d = rt__push_filled_buffer(ctx, p->len ? p->len : 1);
     memcpy(d, p->data, p->len);
     duk_push_buffer_object(ctx, -1, 0, p->len, DUK_BUFOBJ_UINT8ARRAY);
     duk_remove(ctx, -2);
@@ -522,7 +522,7 @@ void rt__branch_data(duk_context *ctx, rt__branch *b, struct rt__chunk *chunk,
         return;
     if (b->wait == WAIT_READ && b->qhead == b->qlen) {
         /* a reader waits: this chunk is its value, no queueing */
-        uint8_t *d = duk_push_buffer(ctx, n, 0);
+        uint8_t *d = rt__push_filled_buffer(ctx, n);
         memcpy(d, p, n);
         duk_push_buffer_object(ctx, -1, 0, n, DUK_BUFOBJ_UINT8ARRAY);
         duk_remove(ctx, -2);

@@ -246,6 +246,13 @@ typedef struct rt__js_source {
     size_t len;
 } rt__js_source;
 extern const rt__js_source rt__js_sources[];   /* terminated by { NULL, NULL, 0 } */
+/* [ ... ] -> [ ... buf ]: a fixed buffer of n bytes that is not zeroed first, for a caller
+   that writes all n before a script can see them (a body chunk: 64 KiB memset per read). */
+static inline void *rt__push_filled_buffer(duk_context *ctx, size_t n)
+{
+    return duk_push_buffer_raw(ctx, n, DUK_BUF_FLAG_NOZERO);
+}
+
 /* Run every embedded module, in name order, as function (native, global) with the
    heap stash's `native` object (lib/engine/jsmods.c). */
 int rt__js_run_all(rt_runtime *rt);
