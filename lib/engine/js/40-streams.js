@@ -80,6 +80,11 @@ function NativeBody(owner) {
     this.state = 'readable';               /* as far as reads have seen */
     this.storedError = undefined;
     this.reader = null;
+    /* the reactions to native.bodyRead, made once per body, not once per chunk (a closure
+       costs Duktape a function and its prototype object) */
+    var self = this;
+    this.onChunk = function (r) { self.gotChunk(r); };
+    this.onFail = function (e) { self.gotError(e); };
 }
 var NP = NativeBody.prototype;
 NP.isLocked = function () { return (native.bodyFlags(this.owner) & LOCKED) !== 0; };
@@ -97,7 +102,6 @@ NP.readReq = function (req) {
     this.pump();
 };
 NP.pump = function () {
-    var self = this;
     if (this.reading || !this.reqs.length || this.state !== 'readable') return;
     if (this.stash) {
         var c = this.stash;
@@ -105,23 +109,25 @@ NP.pump = function () {
         return this.reqs.shift().chunk(c);
     }
     this.reading = true;
-    upon(native.bodyRead(this.owner), function (r) {
-        self.reading = false;
-        if (self.state !== 'readable') return;     /* cancelled meanwhile */
-        if (r.done) {
-            self.state = 'closed';
-            return settleClose(self);
-        }
-        if (self.reqs.length) self.reqs.shift().chunk(r.value);
-        else self.stash = r.value;
-        self.pump();
-    }, function (e) {
-        self.reading = false;
-        if (self.state !== 'readable') return;
-        self.state = 'errored';
-        self.storedError = e;
-        settleError(self, e);
-    });
+    upon(native.bodyRead(this.owner), this.onChunk, this.onFail);
+};
+NP.gotChunk = function (r) {
+    this.reading = false;
+    if (this.state !== 'readable') return;     /* cancelled meanwhile */
+    if (r.done) {
+        this.state = 'closed';
+        return settleClose(this);
+    }
+    if (this.reqs.length) this.reqs.shift().chunk(r.value);
+    else this.stash = r.value;
+    this.pump();
+};
+NP.gotError = function (e) {
+    this.reading = false;
+    if (this.state !== 'readable') return;
+    this.state = 'errored';
+    this.storedError = e;
+    settleError(this, e);
 };
 NP.cancel = function (reason) {
     this.disturb();
@@ -413,16 +419,20 @@ function releaseReader(reader) {
     st.release();
 }
 var DP = ReadableStreamDefaultReader.prototype;
+/* A default reader's read request holds its promise and settles it from C: no executor
+   closure per read (its scope would keep the promise, and the chunk in it, alive until the
+   collector runs: a closure is a reference cycle with its prototype object). */
+var promiseNew = native.promiseNew, promiseSettle = native.promiseSettle;
+function ReadRequest() { this.p = promiseNew(); }
+ReadRequest.prototype.chunk = function (value) { promiseSettle(this.p, true, {value: value, done: false}); };
+ReadRequest.prototype.close = function () { promiseSettle(this.p, true, {value: undefined, done: true}); };
+ReadRequest.prototype.error = function (e) { promiseSettle(this.p, false, e); };
 hide(DP, 'read', function read() {
     var st = this._st;
     if (!st) return rejected(new TypeError('reader released'));
-    return new Prom(function (resolve, reject) {
-        st.readReq({
-            chunk: function (value) { resolve({value: value, done: false}); },
-            close: function () { resolve({value: undefined, done: true}); },
-            error: reject
-        });
-    });
+    var req = new ReadRequest();
+    st.readReq(req);
+    return req.p;
 });
 hide(DP, 'releaseLock', function releaseLock() {
     releaseReader(this);
