@@ -48,6 +48,10 @@ int rt__dx_slot_undef(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, int magic,
                           int length, const char *name, int constructable,
                           void *const *keys, int n);
+/* [ ... target ] -> [ ... resolve reject ]: the two as rt__dx_push_function(fn, 1, magic 0
+   / 1, length 1, name "", not constructable) makes them, each with the one slot `key`:
+   resolve's holds target, reject's holds resolve (promise.c's resolving functions). */
+void rt__dx_push_resolving_pair(duk_context *ctx, duk_c_function fn, void *key);
 /* Clear (0) or set the constructable flag of the function at idx. */
 void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on);
 

@@ -363,9 +363,7 @@ static void push_resolving_functions(duk_context *ctx, struct rt__promises *ps, 
         duk_push_undefined(ctx);
     else
         duk_dup(ctx, pidx);
-    rt__dx_push_function(ctx, resolving_fn, 1, 0, 1, "", 0, &ps->key[K_TARGET], 1);
-    duk_dup(ctx, -1);
-    rt__dx_push_function(ctx, resolving_fn, 1, 1, 1, "", 0, &ps->key[K_TARGET], 1);
+    rt__dx_push_resolving_pair(ctx, resolving_fn, ps->key[K_TARGET]);
 }
 
 /* ---- species, capabilities ---- */
