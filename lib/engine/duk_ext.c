@@ -297,6 +297,44 @@ static duk_tval *dx_present(duk_hthread *thr, duk_idx_t idx, duk_uint32_t i)
     return DUK_TVAL_IS_UNUSED(tv) ? NULL : tv;
 }
 
+int rt__dx_array_read(duk_context *ctx, duk_idx_t idx, duk_uint32_t i)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_tval *tv = dx_present(thr, idx, i);
+    if (!tv)
+        return 0;
+    duk_push_tval(thr, tv);
+    return 1;
+}
+
+void rt__dx_list_push_undefined(duk_context *ctx, void *arr)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_hobject *h = (duk_hobject *)arr;
+    duk_harray *a = (duk_harray *)h;
+    if (DUK_HOBJECT_HAS_ARRAY_PART(h) && a->length < DUK_HOBJECT_GET_ASIZE(h)) {
+        duk_tval *tv = DUK_HOBJECT_A_GET_VALUE_PTR(thr->heap, h, a->length);
+        if (DUK_TVAL_IS_UNUSED(tv)) {      /* nothing to release */
+            DUK_TVAL_SET_UNDEFINED(tv);
+            a->length++;
+            return;
+        }
+    }
+    duk_push_heapptr(ctx, arr);
+    duk_push_undefined(ctx);
+    rt__dx_array_append(ctx, -2);
+    duk_pop(ctx);
+}
+
+double rt__dx_array_add_num(duk_context *ctx, void *arr, duk_uint32_t i, double delta)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_tval *tv = dx_array_slot(thr, arr, i);
+    double v = (DUK_TVAL_IS_NUMBER(tv) ? DUK_TVAL_GET_NUMBER(tv) : 0.0) + delta;
+    DUK_TVAL_SET_NUMBER_UPDREF(thr, tv, v);   /* a number replaces a number: no release */
+    return v;
+}
+
 void rt__dx_array_define(duk_context *ctx, duk_idx_t idx, duk_uint32_t i)
 {
     duk_hthread *thr = (duk_hthread *)ctx;

@@ -66,6 +66,15 @@ void rt__dx_push_tuple(duk_context *ctx, int n);
 void rt__dx_array_put(duk_context *ctx, void *arr, duk_uint32_t i);
 void rt__dx_array_take(duk_context *ctx, void *arr, duk_uint32_t i);
 void rt__dx_array_get(duk_context *ctx, void *arr, duk_uint32_t i);
+/* [ ... ] -> [ ... arr[i] ] and 1 when element i of the Array at idx is present in its array
+   part (reading it runs no code); 0 and nothing pushed otherwise (a hole, past the length,
+   not an Array: the caller reads it the general way). */
+int rt__dx_array_read(duk_context *ctx, duk_idx_t idx, duk_uint32_t i);
+/* Append undefined to arr (a heapptr to an extensible Array of ours, never exposed yet). */
+void rt__dx_list_push_undefined(duk_context *ctx, void *arr);
+/* arr[i] += delta for an element of an rt__dx_push_array_n / tuple Array holding a number
+   (or undefined: 0); the new value. */
+double rt__dx_array_add_num(duk_context *ctx, void *arr, duk_uint32_t i, double delta);
 /* CreateDataProperty(arr at idx, i, v) / append at length: [ ... v ] -> [ ... ]. Never calls
    a setter of Array.prototype (duk_put_prop_index would for an index not yet present). */
 void rt__dx_array_define(duk_context *ctx, duk_idx_t idx, duk_uint32_t i);
