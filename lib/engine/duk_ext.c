@@ -145,6 +145,30 @@ void rt__dx_slot_put(duk_context *ctx, duk_idx_t idx, int i, void *key)
     duk_pop(ctx);
 }
 
+void rt__dx_slot_swap(duk_context *ctx, duk_idx_t idx, int i, void *key)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    idx = duk_require_normalize_index(ctx, idx);
+    duk_tval *tv = dx_slot(thr, idx, i, key);
+    if (!tv) {                             /* absent: as get + put would be */
+        duk_pop(ctx);
+        duk_push_undefined(ctx);
+        return;
+    }
+    /* the references move with the values: no count changes, no finalizer can run */
+    duk_tval *top = DUK_GET_TVAL_NEGIDX(thr, -1), tmp;
+    DUK_TVAL_SET_TVAL(&tmp, tv);
+    DUK_TVAL_SET_TVAL(tv, top);
+    DUK_TVAL_SET_TVAL(top, &tmp);
+}
+
+void rt__dx_slot_take(duk_context *ctx, duk_idx_t idx, int i, void *key)
+{
+    idx = duk_require_normalize_index(ctx, idx);
+    duk_push_undefined(ctx);
+    rt__dx_slot_swap(ctx, idx, i, key);
+}
+
 double rt__dx_slot_num(duk_context *ctx, duk_idx_t idx, int i, void *key)
 {
     duk_tval *tv = dx_slot((duk_hthread *)ctx, idx, i, key);

@@ -30,6 +30,11 @@ int rt__dx_has_slot(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_slot_get(duk_context *ctx, duk_idx_t idx, int i, void *key);
 /* [ ... value ] -> [ ... ]: slot i := value (no-op if absent). */
 void rt__dx_slot_put(duk_context *ctx, duk_idx_t idx, int i, void *key);
+/* [ ... v ] -> [ ... old ]: slot i := v, its old value pushed (undefined if absent, v
+   dropped). take: [ ... ] -> [ ... old ], slot i := undefined. Both move the values (no
+   reference count changes), so no finalizer runs in between. */
+void rt__dx_slot_swap(duk_context *ctx, duk_idx_t idx, int i, void *key);
+void rt__dx_slot_take(duk_context *ctx, duk_idx_t idx, int i, void *key);
 /* Slot i as a number (0 if absent or not a number) / := number. */
 double rt__dx_slot_num(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_slot_set_num(duk_context *ctx, duk_idx_t idx, int i, void *key, double v);

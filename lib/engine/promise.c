@@ -121,11 +121,15 @@ static void slot_put(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, i
     rt__dx_slot_put(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
 }
 
-static void slot_clear(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
+/* [ ... v ] -> [ ... old ]: slot k := v / [ ... ] -> [ ... old ]: slot k := undefined */
+static void slot_swap(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
 {
-    idx = duk_normalize_index(ctx, idx);
-    duk_push_undefined(ctx);
-    slot_put(ctx, ps, idx, k);
+    rt__dx_slot_swap(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
+}
+
+static void slot_take(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
+{
+    rt__dx_slot_take(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
 }
 
 /* [ ... ] -> [ ... promise ] */
@@ -192,9 +196,8 @@ static void settle(duk_context *ctx, struct rt__promises *ps, duk_idx_t pidx, in
         return;
     }
     duk_idx_t v = duk_get_top_index(ctx);
-    slot_get(ctx, ps, pidx, K_VALUE);      /* [ ... v reactions ] */
     duk_dup(ctx, v);
-    slot_put(ctx, ps, pidx, K_VALUE);
+    slot_swap(ctx, ps, pidx, K_VALUE);     /* [ ... v reactions ] */
     set_flags(ctx, ps, pidx, state | (f & F_HANDLED));
     if (f & F_LIST) {
         duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
@@ -349,10 +352,9 @@ static duk_ret_t resolving_fn(duk_context *ctx)
     else
         duk_dup(ctx, 1);
     /* 2: the resolve function */
-    slot_get(ctx, ps, 2, K_TARGET);        /* 3: the promise */
+    slot_take(ctx, ps, 2, K_TARGET);       /* 3: the promise; [[AlreadyResolved]] */
     if (duk_is_undefined(ctx, 3))
         return 0;
-    slot_clear(ctx, ps, 2, K_TARGET);
     duk_dup(ctx, 0);
     if (reject)
         settle(ctx, ps, 3, RT_PROMISE_REJECTED);
@@ -496,9 +498,12 @@ static void capability_functions(duk_context *ctx, struct rt__promises *ps, duk_
 /* PromiseReactionJob for a derived promise (or an adopting one: no handlers), [ D arg ]. */
 static void react_derived(duk_context *ctx, struct rt__promises *ps, duk_idx_t d, int type)
 {
-    slot_get(ctx, ps, d, type == JOB_REACT_F ? K_ONF : K_ONR);
-    slot_clear(ctx, ps, d, K_ONF);          /* a job that ran holds nothing */
-    slot_clear(ctx, ps, d, K_ONR);
+    slot_take(ctx, ps, d, K_ONF);          /* a job that ran holds nothing */
+    slot_take(ctx, ps, d, K_ONR);
+    if (type == JOB_REACT_F)
+        duk_pop(ctx);
+    else
+        duk_remove(ctx, -2);
     duk_idx_t h = duk_get_top_index(ctx);
     if (duk_is_undefined(ctx, h)) {
         duk_dup(ctx, d + 1);
@@ -1099,10 +1104,9 @@ static duk_ret_t element_fn(duk_context *ctx)
     else
         duk_dup(ctx, 1);
     /* 2: the function holding [[AlreadyCalled]] */
-    slot_get(ctx, ps, 2, K_TARGET);        /* 3: state */
+    slot_take(ctx, ps, 2, K_TARGET);       /* 3: state */
     if (duk_is_undefined(ctx, 3))
         return 0;
-    slot_clear(ctx, ps, 2, K_TARGET);
     slot_get(ctx, ps, 2, K_INDEX);
     uint32_t index = (uint32_t)duk_get_number(ctx, -1);
     duk_pop(ctx);
