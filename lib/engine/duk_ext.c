@@ -29,6 +29,55 @@ static void dx_append(duk_hthread *thr, duk_hobject *h, duk_hstring *key, duk_tv
     DUK_HOBJECT_E_SET_FLAGS(thr->heap, h, i, flags);
 }
 
+/* Give h, which has no property table yet, an empty one of exactly n entries: what
+   duk_hobject_realloc_props(thr, h, n, 0, 0, 0) does for such an object, without its
+   generic copy, rehash and free of the old (NULL) table. Small tables only (no hash part,
+   as realloc_props gives below DUK_USE_HOBJECT_HASH_PROP_LIMIT); others take the engine's
+   path. Like realloc_props: no compaction and no finalizer may run while allocating. */
+static void dx_table(duk_hthread *thr, duk_hobject *h, duk_uint32_t n)
+{
+    duk_heap *heap = thr->heap;
+    if (DUK_HOBJECT_GET_PROPS(heap, h) != NULL || n >= DUK_USE_HOBJECT_HASH_PROP_LIMIT) {
+        duk_hobject_realloc_props(thr, h, n, 0, 0, 0);
+        return;
+    }
+    duk_uint32_t e = n;
+#if defined(DUK_USE_HOBJECT_LAYOUT_1) && ((DUK_HOBJECT_ALIGN_TARGET == 4) || (DUK_HOBJECT_ALIGN_TARGET == 8))
+    e = (n + DUK_HOBJECT_ALIGN_TARGET - 1U) & ~((duk_uint32_t)DUK_HOBJECT_ALIGN_TARGET - 1U);
+#endif
+    duk_small_uint_t prev_ms_flags = heap->ms_base_flags;
+    heap->ms_base_flags |= DUK_MS_FLAG_NO_OBJECT_COMPACTION;
+    heap->pf_prevent_count++;
+    duk_uint8_t *p = (duk_uint8_t *)DUK_ALLOC(heap, DUK_HOBJECT_P_COMPUTE_SIZE(e, 0, 0));
+    heap->pf_prevent_count--;
+    heap->ms_base_flags = prev_ms_flags;
+    if (!p) {
+        DUK_ERROR_ALLOC_FAILED(thr);
+        DUK_WO_NORETURN(return;);
+    }
+    DUK_HOBJECT_SET_PROPS(heap, h, p);
+    DUK_HOBJECT_SET_ESIZE(h, e);
+    DUK_HOBJECT_SET_ENEXT(h, 0);
+    DUK_HOBJECT_SET_ASIZE(h, 0);
+    DUK_HOBJECT_SET_HSIZE(h, 0);
+}
+
+/* Append entry key = *val with flags to a table dx_table sized for it (no check, no key
+   search: the caller adds distinct keys, fewer than the table holds). */
+static void dx_put(duk_hthread *thr, duk_hobject *h, duk_hstring *key, duk_tval *val,
+                   duk_small_uint_t flags)
+{
+    duk_uint32_t i = DUK_HOBJECT_GET_ENEXT(h);
+    DUK_ASSERT(i < DUK_HOBJECT_GET_ESIZE(h));
+    DUK_HOBJECT_E_SET_KEY(thr->heap, h, i, key);
+    DUK_HSTRING_INCREF(thr, key);
+    duk_tval *tv = DUK_HOBJECT_E_GET_VALUE_TVAL_PTR(thr->heap, h, i);
+    DUK_TVAL_SET_TVAL(tv, val);
+    DUK_TVAL_INCREF(thr, tv);
+    DUK_HOBJECT_E_SET_FLAGS(thr->heap, h, i, flags);
+    DUK_HOBJECT_SET_ENEXT(h, i + 1);
+}
+
 /* Slot i of the object at idx: O(1) when the key sits at entry i, else a search. Never an
    accessor (hidden-symbol slots are data properties we made). */
 static duk_tval *dx_slot(duk_hthread *thr, duk_idx_t idx, int i, void *key)
@@ -47,22 +96,25 @@ void rt__dx_push_slotted(duk_context *ctx, void *proto, void *const *keys, int n
 {
     duk_hthread *thr = (duk_hthread *)ctx;
     duk_hobject *h = duk_push_object_helper_proto(thr, DX_PLAIN_FLAGS, (duk_hobject *)proto);
-    duk_hobject_realloc_props(thr, h, (duk_uint32_t)n, 0, 0, 0);
+    dx_table(thr, h, (duk_uint32_t)n);
     duk_tval undef;
     DUK_TVAL_SET_UNDEFINED(&undef);
     for (int i = 0; i < n; i++)
-        dx_append(thr, h, (duk_hstring *)keys[i], &undef, DUK_PROPDESC_FLAGS_WC);
+        dx_put(thr, h, (duk_hstring *)keys[i], &undef, DUK_PROPDESC_FLAGS_WC);
 }
 
 void rt__dx_add_slots(duk_context *ctx, duk_idx_t idx, void *const *keys, int n)
 {
     duk_hthread *thr = (duk_hthread *)ctx;
     duk_hobject *h = duk_require_hobject(thr, idx);
-    if (DUK_HOBJECT_GET_ESIZE(h) == 0 && DUK_HOBJECT_GET_ASIZE(h) == 0 &&
-        DUK_HOBJECT_GET_HSIZE(h) == 0)
-        duk_hobject_realloc_props(thr, h, (duk_uint32_t)n, 0, 0, 0);   /* one allocation */
     duk_tval undef;
     DUK_TVAL_SET_UNDEFINED(&undef);
+    if (DUK_HOBJECT_GET_PROPS(thr->heap, h) == NULL) {    /* the usual: a fresh `this` */
+        dx_table(thr, h, (duk_uint32_t)n);
+        for (int i = 0; i < n; i++)
+            dx_put(thr, h, (duk_hstring *)keys[i], &undef, DUK_PROPDESC_FLAGS_WC);
+        return;
+    }
     for (int i = 0; i < n; i++)
         dx_append(thr, h, (duk_hstring *)keys[i], &undef, DUK_PROPDESC_FLAGS_WC);
 }
@@ -93,6 +145,30 @@ void rt__dx_slot_put(duk_context *ctx, duk_idx_t idx, int i, void *key)
     duk_pop(ctx);
 }
 
+void rt__dx_slot_swap(duk_context *ctx, duk_idx_t idx, int i, void *key)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    idx = duk_require_normalize_index(ctx, idx);
+    duk_tval *tv = dx_slot(thr, idx, i, key);
+    if (!tv) {                             /* absent: as get + put would be */
+        duk_pop(ctx);
+        duk_push_undefined(ctx);
+        return;
+    }
+    /* the references move with the values: no count changes, no finalizer can run */
+    duk_tval *top = DUK_GET_TVAL_NEGIDX(thr, -1), tmp;
+    DUK_TVAL_SET_TVAL(&tmp, tv);
+    DUK_TVAL_SET_TVAL(tv, top);
+    DUK_TVAL_SET_TVAL(top, &tmp);
+}
+
+void rt__dx_slot_take(duk_context *ctx, duk_idx_t idx, int i, void *key)
+{
+    idx = duk_require_normalize_index(ctx, idx);
+    duk_push_undefined(ctx);
+    rt__dx_slot_swap(ctx, idx, i, key);
+}
+
 double rt__dx_slot_num(duk_context *ctx, duk_idx_t idx, int i, void *key)
 {
     duk_tval *tv = dx_slot((duk_hthread *)ctx, idx, i, key);
@@ -113,17 +189,34 @@ int rt__dx_slot_undef(duk_context *ctx, duk_idx_t idx, int i, void *key)
     return !tv || DUK_TVAL_IS_UNDEFINED(tv);
 }
 
-void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, int magic,
-                          int length, const char *name, int constructable,
-                          void *const *keys, int n)
+/* [ ... ] -> [ ... fn ]: a native function with own length and name and room for n more
+   entries (the caller's slots, added with dx_put). */
+static duk_hobject *dx_natfunc(duk_hthread *thr, duk_c_function fn, duk_idx_t nargs, int magic,
+                               int length, duk_hstring *hname, int constructable, int n)
 {
-    duk_hthread *thr = (duk_hthread *)ctx;
     duk_uint_t flags = DUK_HOBJECT_FLAG_EXTENSIBLE | DUK_HOBJECT_FLAG_CALLABLE |
                        DUK_HOBJECT_FLAG_FASTREFS | DUK_HOBJECT_FLAG_NATFUNC |
                        DUK_HOBJECT_FLAG_NEWENV | DUK_HOBJECT_FLAG_STRICT |
                        DUK_HOBJECT_FLAG_NOTAIL | DUK_HOBJECT_CLASS_AS_FLAGS(DUK_HOBJECT_CLASS_FUNCTION);
     if (constructable)
         flags |= DUK_HOBJECT_FLAG_CONSTRUCTABLE;
+    (void)duk__push_c_function_raw(thr, fn, nargs, flags, DUK_BIDX_FUNCTION_PROTOTYPE);
+    duk_hobject *h = duk_known_hobject(thr, -1);
+    ((duk_hnatfunc *)h)->magic = (duk_int16_t)magic;
+    dx_table(thr, h, (duk_uint32_t)(2 + n));
+    duk_tval tv;
+    DUK_TVAL_SET_NUMBER(&tv, (duk_double_t)length);
+    dx_put(thr, h, DUK_HTHREAD_STRING_LENGTH(thr), &tv, DUK_PROPDESC_FLAGS_C);
+    DUK_TVAL_SET_STRING(&tv, hname);
+    dx_put(thr, h, DUK_HTHREAD_STRING_NAME(thr), &tv, DUK_PROPDESC_FLAGS_C);
+    return h;
+}
+
+void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, int magic,
+                          int length, const char *name, int constructable,
+                          void *const *keys, int n)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
     duk_hstring *hname;
     if (name && *name) {
         duk_push_string(ctx, name);
@@ -133,21 +226,25 @@ void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, 
         hname = DUK_HTHREAD_STRING_EMPTY_STRING(thr);
     }
     /* [ ... v1..vn name ] */
-    (void)duk__push_c_function_raw(thr, fn, nargs, flags, DUK_BIDX_FUNCTION_PROTOTYPE);
-    duk_hobject *h = duk_known_hobject(thr, -1);
-    ((duk_hnatfunc *)h)->magic = (duk_int16_t)magic;
-    duk_hobject_realloc_props(thr, h, (duk_uint32_t)(2 + n), 0, 0, 0);
-    duk_tval tv;
-    DUK_TVAL_SET_NUMBER(&tv, (duk_double_t)length);
-    dx_append(thr, h, DUK_HTHREAD_STRING_LENGTH(thr), &tv, DUK_PROPDESC_FLAGS_C);
-    DUK_TVAL_SET_STRING(&tv, hname);
-    dx_append(thr, h, DUK_HTHREAD_STRING_NAME(thr), &tv, DUK_PROPDESC_FLAGS_C);
+    duk_hobject *h = dx_natfunc(thr, fn, nargs, magic, length, hname, constructable, n);
     for (int i = 0; i < n; i++)
-        dx_append(thr, h, (duk_hstring *)keys[i], DUK_GET_TVAL_NEGIDX(thr, -2 - n + i),
-                  DUK_PROPDESC_FLAGS_WC);
+        dx_put(thr, h, (duk_hstring *)keys[i], DUK_GET_TVAL_NEGIDX(thr, -2 - n + i),
+               DUK_PROPDESC_FLAGS_WC);
     /* [ ... v1..vn name fn ] -> [ ... fn ] */
     duk_insert(ctx, -(n + 2));
     duk_pop_n(ctx, n + 1);
+}
+
+void rt__dx_push_resolving_pair(duk_context *ctx, duk_c_function fn, void *key)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_hstring *empty = DUK_HTHREAD_STRING_EMPTY_STRING(thr);
+    /* [ ... target ] -> [ ... resolve ] -> [ ... resolve reject ] */
+    duk_hobject *res = dx_natfunc(thr, fn, 1, 0, 1, empty, 0, 1);
+    dx_put(thr, res, (duk_hstring *)key, DUK_GET_TVAL_NEGIDX(thr, -2), DUK_PROPDESC_FLAGS_WC);
+    duk_replace(ctx, -2);
+    duk_hobject *rej = dx_natfunc(thr, fn, 1, 1, 1, empty, 0, 1);
+    dx_put(thr, rej, (duk_hstring *)key, DUK_GET_TVAL_NEGIDX(thr, -2), DUK_PROPDESC_FLAGS_WC);
 }
 
 void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on)
@@ -222,6 +319,44 @@ static duk_tval *dx_present(duk_hthread *thr, duk_idx_t idx, duk_uint32_t i)
         return NULL;
     tv = DUK_HOBJECT_A_GET_VALUE_PTR(thr->heap, h, i);
     return DUK_TVAL_IS_UNUSED(tv) ? NULL : tv;
+}
+
+int rt__dx_array_read(duk_context *ctx, duk_idx_t idx, duk_uint32_t i)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_tval *tv = dx_present(thr, idx, i);
+    if (!tv)
+        return 0;
+    duk_push_tval(thr, tv);
+    return 1;
+}
+
+void rt__dx_list_push_undefined(duk_context *ctx, void *arr)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_hobject *h = (duk_hobject *)arr;
+    duk_harray *a = (duk_harray *)h;
+    if (DUK_HOBJECT_HAS_ARRAY_PART(h) && a->length < DUK_HOBJECT_GET_ASIZE(h)) {
+        duk_tval *tv = DUK_HOBJECT_A_GET_VALUE_PTR(thr->heap, h, a->length);
+        if (DUK_TVAL_IS_UNUSED(tv)) {      /* nothing to release */
+            DUK_TVAL_SET_UNDEFINED(tv);
+            a->length++;
+            return;
+        }
+    }
+    duk_push_heapptr(ctx, arr);
+    duk_push_undefined(ctx);
+    rt__dx_array_append(ctx, -2);
+    duk_pop(ctx);
+}
+
+double rt__dx_array_add_num(duk_context *ctx, void *arr, duk_uint32_t i, double delta)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_tval *tv = dx_array_slot(thr, arr, i);
+    double v = (DUK_TVAL_IS_NUMBER(tv) ? DUK_TVAL_GET_NUMBER(tv) : 0.0) + delta;
+    DUK_TVAL_SET_NUMBER_UPDREF(thr, tv, v);   /* a number replaces a number: no release */
+    return v;
 }
 
 void rt__dx_array_define(duk_context *ctx, duk_idx_t idx, duk_uint32_t i)

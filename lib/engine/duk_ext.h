@@ -30,6 +30,11 @@ int rt__dx_has_slot(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_slot_get(duk_context *ctx, duk_idx_t idx, int i, void *key);
 /* [ ... value ] -> [ ... ]: slot i := value (no-op if absent). */
 void rt__dx_slot_put(duk_context *ctx, duk_idx_t idx, int i, void *key);
+/* [ ... v ] -> [ ... old ]: slot i := v, its old value pushed (undefined if absent, v
+   dropped). take: [ ... ] -> [ ... old ], slot i := undefined. Both move the values (no
+   reference count changes), so no finalizer runs in between. */
+void rt__dx_slot_swap(duk_context *ctx, duk_idx_t idx, int i, void *key);
+void rt__dx_slot_take(duk_context *ctx, duk_idx_t idx, int i, void *key);
 /* Slot i as a number (0 if absent or not a number) / := number. */
 double rt__dx_slot_num(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_slot_set_num(duk_context *ctx, duk_idx_t idx, int i, void *key, double v);
@@ -48,6 +53,10 @@ int rt__dx_slot_undef(duk_context *ctx, duk_idx_t idx, int i, void *key);
 void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, int magic,
                           int length, const char *name, int constructable,
                           void *const *keys, int n);
+/* [ ... target ] -> [ ... resolve reject ]: the two as rt__dx_push_function(fn, 1, magic 0
+   / 1, length 1, name "", not constructable) makes them, each with the one slot `key`:
+   resolve's holds target, reject's holds resolve (promise.c's resolving functions). */
+void rt__dx_push_resolving_pair(duk_context *ctx, duk_c_function fn, void *key);
 /* Clear (0) or set the constructable flag of the function at idx. */
 void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on);
 
@@ -62,6 +71,15 @@ void rt__dx_push_tuple(duk_context *ctx, int n);
 void rt__dx_array_put(duk_context *ctx, void *arr, duk_uint32_t i);
 void rt__dx_array_take(duk_context *ctx, void *arr, duk_uint32_t i);
 void rt__dx_array_get(duk_context *ctx, void *arr, duk_uint32_t i);
+/* [ ... ] -> [ ... arr[i] ] and 1 when element i of the Array at idx is present in its array
+   part (reading it runs no code); 0 and nothing pushed otherwise (a hole, past the length,
+   not an Array: the caller reads it the general way). */
+int rt__dx_array_read(duk_context *ctx, duk_idx_t idx, duk_uint32_t i);
+/* Append undefined to arr (a heapptr to an extensible Array of ours, never exposed yet). */
+void rt__dx_list_push_undefined(duk_context *ctx, void *arr);
+/* arr[i] += delta for an element of an rt__dx_push_array_n / tuple Array holding a number
+   (or undefined: 0); the new value. */
+double rt__dx_array_add_num(duk_context *ctx, void *arr, duk_uint32_t i, double delta);
 /* CreateDataProperty(arr at idx, i, v) / append at length: [ ... v ] -> [ ... ]. Never calls
    a setter of Array.prototype (duk_put_prop_index would for an index not yet present). */
 void rt__dx_array_define(duk_context *ctx, duk_idx_t idx, duk_uint32_t i);

@@ -121,11 +121,15 @@ static void slot_put(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, i
     rt__dx_slot_put(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
 }
 
-static void slot_clear(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
+/* [ ... v ] -> [ ... old ]: slot k := v / [ ... ] -> [ ... old ]: slot k := undefined */
+static void slot_swap(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
 {
-    idx = duk_normalize_index(ctx, idx);
-    duk_push_undefined(ctx);
-    slot_put(ctx, ps, idx, k);
+    rt__dx_slot_swap(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
+}
+
+static void slot_take(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx, int k)
+{
+    rt__dx_slot_take(ctx, idx, k < PSLOTS ? k : FSLOT + (k - K_TARGET), ps->key[k]);
 }
 
 /* [ ... ] -> [ ... promise ] */
@@ -142,14 +146,22 @@ void rt__promise_new(duk_context *ctx)
 /* A promise whose lookups of then / constructor / [Symbol.species] would find the
    originals and run no code: no own properties, %Promise.prototype% as its prototype,
    whose constructor and then are untouched, and %Promise%[Symbol.species] untouched. */
-static int plain_promise(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx)
+static int plain_shape(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx)
 {
-    if (!rt__dx_own_count_is(ctx, idx, PSLOTS) || rt__dx_proto(ctx, idx) != ps->proto ||
-        !is_promise(ctx, ps, idx))
-        return 0;
+    return rt__dx_own_count_is(ctx, idx, PSLOTS) && rt__dx_proto(ctx, idx) == ps->proto &&
+           is_promise(ctx, ps, idx);
+}
+
+static int originals(duk_context *ctx, struct rt__promises *ps)
+{
     return rt__dx_own_data_is(ctx, ps->proto, ps->str_constructor, ps->ctor, &ps->hint[0]) &&
            rt__dx_own_data_is(ctx, ps->proto, ps->str_then, ps->then, &ps->hint[1]) &&
            rt__dx_own_getter_is(ctx, ps->ctor, ps->sym_species, ps->species_getter, &ps->hint[2]);
+}
+
+static int plain_promise(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx)
+{
+    return plain_shape(ctx, ps, idx) && originals(ctx, ps);
 }
 
 /* ---- rejection tracking ---- */
@@ -184,9 +196,8 @@ static void settle(duk_context *ctx, struct rt__promises *ps, duk_idx_t pidx, in
         return;
     }
     duk_idx_t v = duk_get_top_index(ctx);
-    slot_get(ctx, ps, pidx, K_VALUE);      /* [ ... v reactions ] */
     duk_dup(ctx, v);
-    slot_put(ctx, ps, pidx, K_VALUE);
+    slot_swap(ctx, ps, pidx, K_VALUE);     /* [ ... v reactions ] */
     set_flags(ctx, ps, pidx, state | (f & F_HANDLED));
     if (f & F_LIST) {
         duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, -1);
@@ -341,10 +352,9 @@ static duk_ret_t resolving_fn(duk_context *ctx)
     else
         duk_dup(ctx, 1);
     /* 2: the resolve function */
-    slot_get(ctx, ps, 2, K_TARGET);        /* 3: the promise */
+    slot_take(ctx, ps, 2, K_TARGET);       /* 3: the promise; [[AlreadyResolved]] */
     if (duk_is_undefined(ctx, 3))
         return 0;
-    slot_clear(ctx, ps, 2, K_TARGET);
     duk_dup(ctx, 0);
     if (reject)
         settle(ctx, ps, 3, RT_PROMISE_REJECTED);
@@ -363,9 +373,7 @@ static void push_resolving_functions(duk_context *ctx, struct rt__promises *ps, 
         duk_push_undefined(ctx);
     else
         duk_dup(ctx, pidx);
-    rt__dx_push_function(ctx, resolving_fn, 1, 0, 1, "", 0, &ps->key[K_TARGET], 1);
-    duk_dup(ctx, -1);
-    rt__dx_push_function(ctx, resolving_fn, 1, 1, 1, "", 0, &ps->key[K_TARGET], 1);
+    rt__dx_push_resolving_pair(ctx, resolving_fn, ps->key[K_TARGET]);
 }
 
 /* ---- species, capabilities ---- */
@@ -490,9 +498,12 @@ static void capability_functions(duk_context *ctx, struct rt__promises *ps, duk_
 /* PromiseReactionJob for a derived promise (or an adopting one: no handlers), [ D arg ]. */
 static void react_derived(duk_context *ctx, struct rt__promises *ps, duk_idx_t d, int type)
 {
-    slot_get(ctx, ps, d, type == JOB_REACT_F ? K_ONF : K_ONR);
-    slot_clear(ctx, ps, d, K_ONF);          /* a job that ran holds nothing */
-    slot_clear(ctx, ps, d, K_ONR);
+    slot_take(ctx, ps, d, K_ONF);          /* a job that ran holds nothing */
+    slot_take(ctx, ps, d, K_ONR);
+    if (type == JOB_REACT_F)
+        duk_pop(ctx);
+    else
+        duk_remove(ctx, -2);
     duk_idx_t h = duk_get_top_index(ctx);
     if (duk_is_undefined(ctx, h)) {
         duk_dup(ctx, d + 1);
@@ -946,6 +957,7 @@ typedef struct iter {
     duk_idx_t base;                        /* iterator at base, next at base + 1 */
     int fast;                              /* walking an Array by index */
     int done;                              /* [[Done]] */
+    int ran;                               /* the last step may have run script code */
     uint32_t i;
 } iter;
 
@@ -999,11 +1011,16 @@ static void get_iterator(duk_context *ctx, struct rt__promises *ps, duk_idx_t id
 static int iter_step(duk_context *ctx, iter *it)
 {
     it->done = 1;                          /* until the step completes normally */
+    it->ran = 1;
     if (it->fast) {
-        duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, it->base);
-        if (it->i >= n)
-            return 0;
-        duk_get_prop_index(ctx, it->base, it->i);
+        if (rt__dx_array_read(ctx, it->base, it->i)) {
+            it->ran = 0;                   /* an element of the array part: no getter */
+        } else {
+            duk_uarridx_t n = (duk_uarridx_t)duk_get_length(ctx, it->base);
+            if (it->i >= n)
+                return 0;
+            duk_get_prop_index(ctx, it->base, it->i);   /* a hole: Array.prototype's */
+        }
         it->i++;
         it->done = 0;
         return 1;
@@ -1067,7 +1084,7 @@ static duk_ret_t list_body(duk_context *ctx, void *udata)
 
 static void iterable_to_list(duk_context *ctx, struct rt__promises *ps, duk_idx_t idx)
 {
-    struct list_ctx lc = {ps, duk_normalize_index(ctx, idx), {0, 0, 0, 0}};
+    struct list_ctx lc = {ps, duk_normalize_index(ctx, idx), {0, 0, 0, 0, 0}};
     if (duk_safe_call(ctx, list_body, &lc, 0, 1) != DUK_EXEC_SUCCESS)
         (void)duk_throw(ctx);              /* no close: only the iterator itself can throw */
 }
@@ -1087,10 +1104,9 @@ static duk_ret_t element_fn(duk_context *ctx)
     else
         duk_dup(ctx, 1);
     /* 2: the function holding [[AlreadyCalled]] */
-    slot_get(ctx, ps, 2, K_TARGET);        /* 3: state */
+    slot_take(ctx, ps, 2, K_TARGET);       /* 3: state */
     if (duk_is_undefined(ctx, 3))
         return 0;
-    slot_clear(ctx, ps, 2, K_TARGET);
     slot_get(ctx, ps, 2, K_INDEX);
     uint32_t index = (uint32_t)duk_get_number(ctx, -1);
     duk_pop(ctx);
@@ -1138,12 +1154,7 @@ static void element_settled(duk_context *ctx, struct rt__promises *ps, duk_idx_t
     rt__dx_array_get(ctx, s, ST_LIST);
     duk_dup(ctx, v);
     rt__dx_array_define(ctx, -2, index);
-    rt__dx_array_get(ctx, s, ST_REMAINING);
-    double remaining = duk_get_number(ctx, -1) - 1;
-    duk_pop(ctx);
-    duk_push_number(ctx, remaining);
-    rt__dx_array_put(ctx, s, ST_REMAINING);
-    if (remaining == 0) {
+    if (rt__dx_array_add_num(ctx, s, ST_REMAINING, -1) == 0) {
         /* [ ... v list ] */
         push_state_capability(ctx, st);
         if (ck == C_ANY) {
@@ -1180,17 +1191,6 @@ static void push_cap_fn(duk_context *ctx, struct rt__promises *ps, duk_idx_t st,
     rt__dx_array_get(ctx, s, (duk_uint32_t)which);
 }
 
-/* [ ... ] -> [ ... ]: remainingElementsCount += delta; the new count */
-static double add_remaining(duk_context *ctx, void *s, double delta)
-{
-    rt__dx_array_get(ctx, s, ST_REMAINING);
-    double r = duk_get_number(ctx, -1) + delta;
-    duk_pop(ctx);
-    duk_push_number(ctx, r);
-    rt__dx_array_put(ctx, s, ST_REMAINING);
-    return r;
-}
-
 struct comb_ctx {
     struct rt__promises *ps;
     int kind;
@@ -1206,30 +1206,45 @@ static duk_ret_t combinator_loop(duk_context *ctx, void *udata)
     int kind = cc->kind;
     int native = duk_get_heapptr(ctx, 1) == ps->ctor && duk_get_heapptr(ctx, 6) == ps->resolve;
     void *s = duk_get_heapptr(ctx, 5);
+    void *list = NULL;
+    if (kind != C_RACE) {
+        rt__dx_array_get(ctx, s, ST_LIST);
+        list = duk_get_heapptr(ctx, -1);   /* the state holds it */
+        duk_pop(ctx);
+    }
     uint32_t index = 0;
     duk_idx_t top = duk_get_top(ctx);
+    int known = 0;                         /* originals() held and no code ran since */
     while (iter_step(ctx, &cc->it)) {
         duk_idx_t x = top;                 /* the value */
-        if (kind != C_RACE) {
-            rt__dx_array_get(ctx, s, ST_LIST);
-            duk_push_undefined(ctx);
-            rt__dx_array_append(ctx, -2);
-            duk_pop(ctx);
-        }
-        /* nextPromise = Call(promiseResolve, C, x) */
-        if (native) {
-            promise_resolve(ctx, ps, 1, x);
-        } else {
-            duk_dup(ctx, 6);
-            duk_dup(ctx, 1);
-            duk_dup(ctx, x);
-            duk_call_method(ctx, 1);
-        }
-        duk_idx_t np = x + 1;
+        if (cc->it.ran)
+            known = 0;
         if (kind != C_RACE)
-            add_remaining(ctx, s, 1);
+            rt__dx_list_push_undefined(ctx, list);
+        /* nextPromise = Call(promiseResolve, C, x): x itself for a plain promise */
+        duk_idx_t np;
+        int plain;
+        if (native && plain_shape(ctx, ps, x) && (known || (known = originals(ctx, ps)))) {
+            np = x;
+            plain = 1;
+        } else {
+            known = 0;                     /* from here on code may run */
+            if (native) {
+                promise_resolve(ctx, ps, 1, x);
+            } else {
+                duk_dup(ctx, 6);
+                duk_dup(ctx, 1);
+                duk_dup(ctx, x);
+                duk_call_method(ctx, 1);
+            }
+            np = x + 1;
+            plain = -1;
+        }
+        if (kind != C_RACE)
+            rt__dx_array_add_num(ctx, s, ST_REMAINING, 1);
         /* Invoke(nextPromise, "then", ...) */
-        int plain = plain_promise(ctx, ps, np);
+        if (plain < 0)
+            plain = plain_promise(ctx, ps, np);
         int np_flags = plain ? flags_of(ctx, ps, np) : 0;
         if (plain && (np_flags & ST_MASK)) {
             /* as below, and already settled: the reaction job straight away, no record */
@@ -1254,6 +1269,7 @@ static duk_ret_t combinator_loop(duk_context *ctx, void *udata)
             }
             add_reaction(ctx, ps, np);
         } else {
+            known = 0;
             duk_push_heapptr(ctx, ps->str_then);
             duk_get_prop(ctx, np);         /* then */
             duk_dup(ctx, np);
@@ -1290,7 +1306,7 @@ static duk_ret_t combinator_loop(duk_context *ctx, void *udata)
     }
     if (kind == C_RACE)
         return 0;
-    if (add_remaining(ctx, s, -1) == 0) {
+    if (rt__dx_array_add_num(ctx, s, ST_REMAINING, -1) == 0) {
         rt__dx_array_get(ctx, s, ST_LIST);             /* [ ... list ] */
         push_state_capability(ctx, 5);
         if (kind == C_ANY) {
@@ -1341,7 +1357,7 @@ static duk_ret_t combinator(duk_context *ctx, int kind)
     duk_push_int(ctx, 1);
     duk_push_int(ctx, kind);
     rt__dx_push_tuple(ctx, ST_N);          /* 5: state */
-    struct comb_ctx cc = {ps, kind, {0, 0, 1, 0}};
+    struct comb_ctx cc = {ps, kind, {0, 0, 1, 0, 0}};
     if (duk_safe_call(ctx, combinator_body, &cc, 0, 1) != DUK_EXEC_SUCCESS) {
         /* IfAbruptRejectPromise, through the state's capability (it may have functions) */
         duk_idx_t e = duk_get_top_index(ctx);
