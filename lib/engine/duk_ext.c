@@ -247,6 +247,23 @@ void rt__dx_push_resolving_pair(duk_context *ctx, duk_c_function fn, void *key)
     dx_put(thr, rej, (duk_hstring *)key, DUK_GET_TVAL_NEGIDX(thr, -2), DUK_PROPDESC_FLAGS_WC);
 }
 
+void rt__dx_push_resolve_fn(duk_context *ctx, duk_c_function fn, void *key)
+{
+    duk_hthread *thr = (duk_hthread *)ctx;
+    duk_hobject *res = dx_natfunc(thr, fn, 1, 0, 1, DUK_HTHREAD_STRING_EMPTY_STRING(thr), 0, 1);
+    dx_put(thr, res, (duk_hstring *)key, DUK_GET_TVAL_NEGIDX(thr, -2), DUK_PROPDESC_FLAGS_WC);
+    duk_replace(ctx, -2);
+}
+
+int rt__dx_visible_args(duk_context *ctx, duk_idx_t idx)
+{
+    duk_hobject *h = duk_get_hobject((duk_hthread *)ctx, idx);
+    if (!h || !DUK_HOBJECT_IS_COMPFUNC(h) || !DUK_HOBJECT_HAS_NEWENV(h) ||
+        DUK_HOBJECT_HAS_CREATEARGS(h))
+        return INT_MAX;
+    return ((duk_hcompfunc *)h)->nargs;
+}
+
 void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on)
 {
     duk_hobject *h = duk_require_hobject((duk_hthread *)ctx, idx);

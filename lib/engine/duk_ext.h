@@ -57,6 +57,12 @@ void rt__dx_push_function(duk_context *ctx, duk_c_function fn, duk_idx_t nargs, 
    / 1, length 1, name "", not constructable) makes them, each with the one slot `key`:
    resolve's holds target, reject's holds resolve (promise.c's resolving functions). */
 void rt__dx_push_resolving_pair(duk_context *ctx, duk_c_function fn, void *key);
+/* [ ... target ] -> [ ... resolve ]: the resolve function of the pair alone (magic 0). */
+void rt__dx_push_resolve_fn(duk_context *ctx, duk_c_function fn, void *key);
+/* How many arguments a call of the function at idx can observe: its formal parameters when it
+   is an ECMAScript function with no `arguments` object (none referenced, no direct eval),
+   else INT_MAX. */
+int rt__dx_visible_args(duk_context *ctx, duk_idx_t idx);
 /* Clear (0) or set the constructable flag of the function at idx. */
 void rt__dx_set_constructable(duk_context *ctx, duk_idx_t idx, int on);
 

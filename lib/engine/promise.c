@@ -644,6 +644,26 @@ static duk_ret_t js_promise(duk_context *ctx)
     duk_set_top(ctx, 1);
     duk_push_this(ctx);                    /* 1: a fresh object, [[Prototype]] from new.target */
     rt__dx_add_slots(ctx, 1, ps->key, PSLOTS);
+    int visible = rt__dx_visible_args(ctx, 0);
+    if (visible < 2) {
+        /* an executor that declares fewer than two parameters and has no `arguments` cannot
+           see the functions it is not given: `new Promise(function (resolve) {...})` makes
+           the resolve function only. A throw rejects unless resolve was used. */
+        duk_dup(ctx, 1);
+        rt__dx_push_resolve_fn(ctx, resolving_fn, ps->key[K_TARGET]);  /* 2 */
+        duk_dup(ctx, 0);
+        duk_push_undefined(ctx);
+        if (visible)
+            duk_dup(ctx, 2);
+        if (duk_pcall_method(ctx, visible) != DUK_EXEC_SUCCESS) {
+            slot_take(ctx, ps, 2, K_TARGET);   /* [ ... err promise|undefined ] */
+            if (!duk_is_undefined(ctx, -1)) {
+                duk_swap_top(ctx, -2);
+                settle(ctx, ps, -2, RT_PROMISE_REJECTED);
+            }
+        }
+        return 0;
+    }
     push_resolving_functions(ctx, ps, 1, 0);  /* 2 3 */
     duk_dup(ctx, 0);
     duk_push_undefined(ctx);
