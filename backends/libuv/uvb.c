@@ -127,8 +127,15 @@ static void lookup_unlink(struct uvb_conn *u)
     u->lnext = u->lprev = NULL;
     u->lookup = NULL;
     u->resolving = 0;
-    if (!l->head)
-        uv_cancel((uv_req_t *)&l->gai);    /* nobody waits; its callback frees it */
+    /* nobody waits: cancelled, it leaves the list at once (a fetch of the same name made
+       before its callback runs starts a lookup of its own, not this cancelled one); its
+       callback frees it. One already running stays listed for whoever comes next. */
+    if (!l->head && uv_cancel((uv_req_t *)&l->gai) == 0)
+        for (struct uvb_lookup **pp = &u->s->lookups; *pp; pp = &(*pp)->next)
+            if (*pp == l) {
+                *pp = l->next;
+                break;
+            }
 }
 
 static void queue_unlink(struct uvb_conn *u)

@@ -39,6 +39,18 @@ Promise.all(ps).then(function (r) {
     return settle(fetch(url));
 }).then(function (r) {
     console.log('after: ' + r);
+    // every fetch leaves and, in the same turn, a new one of that name starts: it must not
+    // join the cancelled lookup
+    var acs = [], qs = [];
+    for (i = 0; i < 3; i++) {
+        acs.push(new AbortController());
+        qs.push(settle(fetch(url, { signal: acs[i].signal })));
+    }
+    acs.forEach(function (a) { a.abort(); });
+    qs.push(settle(fetch(url)));
+    return Promise.all(qs);
+}).then(function (r) {
+    console.log('left, then a new one at once: ' + count(r));
     var bad = [];
     for (i = 0; i < 3; i++)
         bad.push(settle(fetch('http://nonexistent.invalid/')));
