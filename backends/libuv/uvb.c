@@ -113,6 +113,16 @@ static void maybe_closed(struct uvb_conn *u)
         rt_conn_closed(u->c);              /* the core frees u with c */
 }
 
+/* l off the state's list of lookups a new connection may join (if still on it). */
+static void lookup_unlist(struct uvb_lookup *l)
+{
+    for (struct uvb_lookup **pp = &l->s->lookups; *pp; pp = &(*pp)->next)
+        if (*pp == l) {
+            *pp = l->next;
+            return;
+        }
+}
+
 static void lookup_unlink(struct uvb_conn *u)
 {
     struct uvb_lookup *l = u->lookup;
@@ -131,11 +141,7 @@ static void lookup_unlink(struct uvb_conn *u)
        before its callback runs starts a lookup of its own, not this cancelled one); its
        callback frees it. One already running stays listed for whoever comes next. */
     if (!l->head && uv_cancel((uv_req_t *)&l->gai) == 0)
-        for (struct uvb_lookup **pp = &u->s->lookups; *pp; pp = &(*pp)->next)
-            if (*pp == l) {
-                *pp = l->next;
-                break;
-            }
+        lookup_unlist(l);
 }
 
 static void queue_unlink(struct uvb_conn *u)
@@ -294,11 +300,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res)
 {
     struct uvb_lookup *l = g->data;
     struct uvb_state *s = l->s;
-    for (struct uvb_lookup **pp = &s->lookups; *pp; pp = &(*pp)->next)
-        if (*pp == l) {
-            *pp = l->next;
-            break;
-        }
+    lookup_unlist(l);                      /* if a cancel has not already */
     int err = 0;
     if (status < 0 || !res) {
         /* libuv gives EAI_* as UV_EAI_* and a system failure as -errno: the contract
