@@ -122,12 +122,16 @@ $(DUKGEN)/duktape.h: $(DUK_DIR)/duktape.h
 	cp $< $@
 
 # duktape.c gains column numbers in its pc-to-line table (tools/duk-columns.awk: four
-# anchored insertions, counted here so a Duktape that moved them fails loudly).
-$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c tools/duk-columns.awk
+# anchored insertions) and a voluntary mark-and-sweep after 10x the objects alive, not 50x
+# (tools/duk-ms-trigger.sed; docs/engine.md). Both are counted here, so a Duktape that moved
+# their anchors fails loudly.
+$(DUKGEN)/duktape.c: $(DUK_DIR)/duktape.c tools/duk-columns.awk tools/duk-ms-trigger.sed
 	@mkdir -p $(dir $@)
-	awk -f tools/duk-columns.awk $< > $@.tmp
-	@n=$$(grep -c 'libruntime' $@.tmp); [ "$$n" = 5 ] || { \
-	  echo "tools/duk-columns.awk: $$n of 5 insertions made in $<"; rm -f $@.tmp; exit 1; }
+	awk -f tools/duk-columns.awk $< | sed -f tools/duk-ms-trigger.sed > $@.tmp
+	@n=$$(grep -c 'libruntime: tools/duk-ms-trigger.sed' $@.tmp); [ "$$n" = 1 ] || { \
+	  echo "tools/duk-ms-trigger.sed: $$n of 1 edits made in $<"; rm -f $@.tmp; exit 1; }
+	@n=$$(grep -c 'libruntime' $@.tmp); [ "$$n" = 6 ] || { \
+	  echo "tools/duk-columns.awk: $$((n - 1)) of 5 insertions made in $<"; rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
 DUK_HDRS    := $(DUKGEN)/duk_config.h $(DUKGEN)/duktape.h
