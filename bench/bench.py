@@ -85,7 +85,7 @@ def config(quick, runs):
     else:
         c = dict(runs=runs or 5, warmup=True, conc=[1, 16, 64, 256], close_conc=16,
                  warm_ms=2000, warm_n=2000, timed_ms=5000, timed_n=20000, cold_ms=1000, cold_conc=[64],
-                 download="100m", upload_bytes=10 << 20, upload_count=3, inflight=[1000, 10000],
+                 download="100m", upload_bytes=10 << 20, upload_count=10, inflight=[1000, 10000],
                  file_mib=100, file_count=3, br_download="100m",
                  lag_n=1000, start_runs=10, tp_threads=64, tp_threads_inflight=256,
                  rss_n=120000, rss_conc=16, rss_first=2000, rss_every=10000, rss_ref=20000,

@@ -63,7 +63,9 @@ NOTES = {
     "download": "bench/transfer.js reads `response.body` chunk by chunk (constant memory) after one "
                 "untimed request; MB/s timed inside the client (curl: `%{{time_total}}`); wrk `-c1 -d2s` "
                 "repeats the download (ceiling). rtjs threadpool runs with `--threads {tp}`.",
-    "upload": "Sequential POSTs of an in-memory body (JS: a Uint8Array) after one untimed request; "
+    "upload": "Sequential POSTs of an in-memory body (JS: a Uint8Array) after one untimed request and "
+              "one untimed POST of the same body (its copy's first pages fault in once per process, "
+              "not per upload); "
               "curl `-T file` (PUT, streamed from disk); wrk posts the body from a Lua script. The sink "
               "is nginx's echo module `echo_read_request_body`.",
     "upload-file": "bench/upload-file.js builds a File of {file_mib} MiB once (`new File(parts, 'f.bin')` from "
