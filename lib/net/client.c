@@ -45,29 +45,40 @@ rt__xev *rt__xev_new(int type, rt_conn *c)
 
 /* The queue is always locked: besides a threaded backend's carriers, the core's own
    workers (lib/net/workers.c) post to it on any backend. Uncontended, that costs little. */
-static int post(rt__net *net, rt__xev *ev)
+/* Returns 1 when the caller is to wake the loop: the first event posted since the loop last
+   took the queue that asks for a wake-up (a quiet one does not, and does not count). */
+static int post(rt__net *net, rt__xev *ev, int quiet)
 {
     ev->next = NULL;
     pthread_mutex_lock(&net->mu);
-    int was_empty = net->evq_head == NULL;
     if (net->evq_tail)
         net->evq_tail->next = ev;
     else
         __atomic_store_n(&net->evq_head, ev, __ATOMIC_RELEASE);  /* rt__net_ready peeks */
     net->evq_tail = ev;
+    int wake = !quiet && !net->evq_woken;
+    if (wake)
+        net->evq_woken = 1;
     pthread_mutex_unlock(&net->mu);
-    return was_empty;
+    return wake;
 }
 
 void rt__net_post(rt__net *net, rt__xev *ev)
 {
-    if (post(net, ev) && net->threaded)
+    if (post(net, ev, 0) && net->threaded)
         rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);   /* the loop may sleep in wait() */
+}
+
+/* Queued for the next dispatch, whenever something else wakes the loop: for events that
+   only move a deadline later (XEV_SENT). */
+void rt__net_post_quiet(rt__net *net, rt__xev *ev)
+{
+    (void)post(net, ev, 1);
 }
 
 void rt__net_post_remote(rt__net *net, rt__xev *ev)
 {
-    if (post(net, ev))
+    if (post(net, ev, 0))
         rt__backend_wakeup(net->cfg.backend, net->cfg.bstate);
 }
 
@@ -80,6 +91,7 @@ static rt__xev *take_events(rt__net *net, rt__xev **tail)
     *tail = net->evq_tail;
     __atomic_store_n(&net->evq_head, NULL, __ATOMIC_RELEASE);
     net->evq_tail = NULL;
+    net->evq_woken = 0;
     pthread_mutex_unlock(&net->mu);
     return list;
 }
@@ -421,11 +433,17 @@ static void disarm(rt__net *net, rt_conn *c)
 /* c's deadline becomes phase, ms from now (0 ms: none). */
 void rt__conn_arm(rt__net *net, rt_conn *c, int phase, uint32_t ms)
 {
+    rt__conn_arm_from(net, c, phase, rt__now_ms(), ms);
+}
+
+/* c's deadline becomes phase, ms from the time from (rt__now_ms's clock; 0 ms: none). */
+void rt__conn_arm_from(rt__net *net, rt_conn *c, int phase, uint64_t from, uint32_t ms)
+{
     disarm(net, c);
     c->phase = phase;
     if (!ms)
         return;
-    c->dl.deadline = rt__now_ms() + ms;
+    c->dl.deadline = from + ms;
     c->dl.seq = 0;
     if (rt__theap_push(&net->deadlines, &c->dl) < 0)
         c->phase = PH_NONE;                /* out of memory: no deadline rather than none ever */
@@ -481,6 +499,17 @@ static void timed_out(rt__net *net, rt_conn *c)
         snprintf(msg, sizeof msg, "TLS handshake with %s:%u: timed out after %u ms", r->host,
                  r->port, r->headers_ms);
     } else {
+        /* the headers deadline runs from the request's last byte sent, which the carrier
+           records before its XEV_SENT, posted without a wake-up, reaches the loop: a request
+           sent since the deadline was armed has until then (an earlier request's time on this
+           connection is older than this one's start, so it never extends) */
+        uint64_t sent = __atomic_load_n(&c->sent_ms, __ATOMIC_ACQUIRE);
+        if (c->phase == PH_HEADERS && sent + r->headers_ms > rt__now_ms()) {
+            c->dl.deadline = sent + r->headers_ms;
+            if (rt__theap_push(&net->deadlines, &c->dl) < 0)
+                c->phase = PH_NONE;
+            return;
+        }
         code = RT_EHEADERS_TIMEOUT;
         snprintf(msg, sizeof msg, "no response head from %s:%u within %u ms", r->host, r->port,
                  r->headers_ms);
@@ -619,7 +648,8 @@ static void handle(rt__net *net, rt__xev *ev)
         break;
     case XEV_SENT:
         if (c->lreq == r && c->phase == PH_HEADERS)
-            rt__conn_arm(net, c, PH_HEADERS, r->headers_ms);
+            rt__conn_arm_from(net, c, PH_HEADERS, __atomic_load_n(&c->sent_ms, __ATOMIC_ACQUIRE),
+                              r->headers_ms);
         break;
     case XEV_HEAD: {
         if (c->lreq == r) {

@@ -184,6 +184,8 @@ struct rt_conn {
     rt__chunk *plain;
     int throttled;                         /* atomic: stopped reading for RT__MAX_QUEUED */
     uint64_t last_read_ms;                 /* atomic: body silence is measured from it */
+    uint64_t sent_ms;                      /* atomic: when the carrier sent a request's last
+                                              byte; the headers deadline runs from it */
     int hs_done;                           /* atomic: the TLS handshake is over */
     uint8_t hs_lead;                       /* leads its origin's first handshake (set before
                                               the first carry, read-only after) */
@@ -229,6 +231,8 @@ struct rt__net {
     int threaded;                          /* the backend carries connections on workers */
     pthread_mutex_t mu;                    /* the event queue (threaded backends) */
     rt__xev *evq_head, *evq_tail;
+    int evq_woken;                         /* under mu: a post since the last take woke the
+                                              loop (or the loop posted itself) */
     size_t conn_data_off;                  /* where the backend's bytes start in a conn */
     rt__chunk_pool chunks;
     rt_tls_sessions *sessions;             /* owned: TLS resumption, made on first use */
@@ -265,6 +269,7 @@ struct rt__net {
 /* lib/net/client.c */
 void rt__net_post(rt__net *net, rt__xev *ev);       /* a carrier, or the loop thread */
 void rt__net_post_remote(rt__net *net, rt__xev *ev);/* a core worker: wakes the loop */
+void rt__net_post_quiet(rt__net *net, rt__xev *ev); /* does not wake the loop */
 rt__xev *rt__xev_new(int type, struct rt_conn *c);  /* any thread; NULL when out of memory */
 void rt__net_carry(rt__net *net, struct rt_conn *c);/* loop thread, outside the backend */
 void rt__conn_lock(struct rt_conn *c);
@@ -274,6 +279,7 @@ void rt__req_unref(struct rt__req *req);
 void rt__req_fail_later(rt__net *net, struct rt__req *req, int code, const char *msg);
 /* c's deadline becomes `phase`, ms from now (0: none). */
 void rt__conn_arm(rt__net *net, struct rt_conn *c, int phase, uint32_t ms);
+void rt__conn_arm_from(rt__net *net, struct rt_conn *c, int phase, uint64_t from, uint32_t ms);
 
 /* lib/net/pool.c */
 void rt__pool_submit(rt__net *net, struct rt__req *req);

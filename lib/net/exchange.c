@@ -443,9 +443,14 @@ void rt__x_sent(rt_conn *c, size_t n)
     c->send_off += n;
     if (c->send_off >= r->head_len + r->body_len) {
         c->sent_all = 1;
+        __atomic_store_n(&c->sent_ms, rt__now_ms(), __ATOMIC_RELEASE);
+        /* Posted without waking the loop: it only moves the headers deadline later, and
+           the loop wakes for the response or at that deadline anyway, where timed_out()
+           reads sent_ms (on a threaded backend, a wake-up here cost two context switches per
+           request). Lost: the earlier headers deadline stays, and sent_ms still counts. */
         rt__xev *ev = new_ev(c, XEV_SENT);
         if (ev)
-            rt__net_post(c->net, ev);      /* lost: the earlier headers deadline stays */
+            rt__net_post_quiet(c->net, ev);
     }
 }
 

@@ -360,7 +360,12 @@ void rt__pool_done(rt__net *net, rt_conn *c, int keep)
     c->org->idle = c;
     net->nidle++;
     rt__conn_arm(net, c, PH_IDLE, net->cfg.keepalive_idle_ms);
-    rt__net_carry(net, c);                 /* idle: an event-driven backend watches for a close */
+    /* idle: an event-driven backend watches for a close. A threaded backend's carrier
+       polled c after the bytes that ended the exchange and was told RT_CONN_IDLE already;
+       a carry would only wake its thread to hear that again (two context switches per
+       request on a busy CPU) */
+    if (!net->threaded)
+        rt__net_carry(net, c);
     if (net->fd_head) {
         /* requests wait for a descriptor: one of this origin takes the connection as it is;
            else its descriptor goes back (its close lets the oldest waiter try) */

@@ -187,8 +187,8 @@ async def read_request(reader):
         hd[k] = hd[k] + ", " + v if k in hd else v
     body = b""
     chunked = "chunked" in hd.get("transfer-encoding", "").lower()
-    if target.startswith("/noread"):
-        pass                               # a server that never reads the upload
+    if target.startswith("/noread") or target.startswith("/slowread"):
+        pass                               # a server that never reads the upload (or paces it)
     elif chunked:
         parts = []
         while True:
@@ -712,6 +712,21 @@ async def handle(req, reader, writer):
         # never reads the request body and never answers: the client's upload stalls
         await asyncio.sleep(3600)
         return False
+    elif p == "/slowread":
+        # reads the upload slowly for slow_ms (32 KiB every 50 ms: the client's last byte goes
+        # out late), then the rest at once, then answers answer_ms later with the count
+        n, got = int(req.headers.get("content-length", "0")), 0
+        until = asyncio.get_running_loop().time() + int(q.get("slow_ms", "1000")) / 1000
+        while got < n:
+            slow = asyncio.get_running_loop().time() < until
+            chunk = await reader.read(min(32768 if slow else 1 << 20, n - got))
+            if not chunk:
+                return False
+            got += len(chunk)
+            if slow:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(int(q.get("answer_ms", "0")) / 1000)
+        await send(writer, 200, "read %d" % got)
     elif p == "/never":
         await asyncio.sleep(3600)
     elif p == "/reset":
