@@ -80,6 +80,8 @@ struct tp_shared {
     int workers, idle, max;
     int shutdown;
     struct tp_worker *holders;             /* workers holding an idle connection */
+    int kicks;                             /* atomic: wake-ups decided under mu, written after
+                                              it (a worker's eventfd stays open until 0) */
 };
 
 struct tp_state {
@@ -468,6 +470,11 @@ static void *worker_main(void *arg)
     }
     sh->workers--;
     pthread_cond_broadcast(&sh->gone_cv);
+    /* no new kick can name this worker (it carries nothing and holds nothing), but one
+       decided before may still be writing to its eventfd: let it finish (the kicker needs
+       no lock for that) */
+    while (__atomic_load_n(&sh->kicks, __ATOMIC_ACQUIRE) > 0)
+        sched_yield();
     close(w->wakefd);
     rt__free(w);
     shared_unref_locked(sh);               /* unlocks */
@@ -548,11 +555,24 @@ static void tp_destroy(void *state)
     shared_unref_locked(sh);               /* unlocks */
 }
 
+/* The write to a worker's eventfd decided under sh->mu, made after it is let go: on a CPU
+   the loop shares with its workers, the loop preempted inside tp_carry while holding sh->mu
+   (a write is a system call) left every worker it woke before to block on the lock in turn.
+   sh->kicks, raised under the lock, keeps the worker's eventfd open until the write is done. */
+static void kick(struct tp_shared *sh, int wakefd)
+{
+    uint64_t one = 1;
+    ssize_t n = write(wakefd, &one, sizeof one);
+    (void)n;
+    __atomic_sub_fetch(&sh->kicks, 1, __ATOMIC_RELEASE);
+}
+
 static void tp_carry(void *state, rt_conn *c)
 {
     struct tp_state *s = state;
     struct tp_shared *sh = s->sh;
     struct tp_conn *u = rt_conn_data(c);
+    int wake = -1;                         /* a worker's eventfd, to write once unlocked */
     pthread_mutex_lock(&sh->mu);
     if (!u->c) {                           /* first carry: the core zeroed our bytes */
         u->c = c;
@@ -565,11 +585,8 @@ static void tp_carry(void *state, rt_conn *c)
     }
     if (u->running) {
         u->kicked = 1;                     /* the worker polls the connection again */
-        if (u->w) {
-            uint64_t one = 1;
-            ssize_t n = write(u->w->wakefd, &one, sizeof one);
-            (void)n;
-        }
+        if (u->w)
+            wake = u->w->wakefd;
     } else if (!u->queued) {
         /* an idle worker for each queued connection, or a new one (up to the maximum): a
            worker stays with its connection while it waits on the network */
@@ -604,12 +621,14 @@ static void tp_carry(void *state, rt_conn *c)
             struct tp_worker *h = sh->holders;
             holders_remove_locked(sh, h);
             h->detach = 1;
-            uint64_t one = 1;
-            ssize_t n = write(h->wakefd, &one, sizeof one);
-            (void)n;
+            wake = h->wakefd;
         }
     }
+    if (wake >= 0)
+        __atomic_add_fetch(&sh->kicks, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&sh->mu);
+    if (wake >= 0)
+        kick(sh, wake);
 }
 
 static int tp_wait(void *state, int timeout_ms)
