@@ -474,9 +474,7 @@ static void timed_out(rt__net *net, rt_conn *c)
         uint64_t now = rt__now_ms();
         if (__atomic_load_n(&r->paused, __ATOMIC_ACQUIRE) || last + r->body_ms > now) {
             uint64_t from = __atomic_load_n(&r->paused, __ATOMIC_ACQUIRE) ? now : last;
-            c->dl.deadline = from + r->body_ms;
-            if (rt__theap_push(&net->deadlines, &c->dl) < 0)
-                c->phase = PH_NONE;
+            rt__conn_arm_from(net, c, PH_BODY, from, r->body_ms);
             return;
         }
         code = RT_EBODY_TIMEOUT;
@@ -505,9 +503,7 @@ static void timed_out(rt__net *net, rt_conn *c)
            connection is older than this one's start, so it never extends) */
         uint64_t sent = __atomic_load_n(&c->sent_ms, __ATOMIC_ACQUIRE);
         if (c->phase == PH_HEADERS && sent + r->headers_ms > rt__now_ms()) {
-            c->dl.deadline = sent + r->headers_ms;
-            if (rt__theap_push(&net->deadlines, &c->dl) < 0)
-                c->phase = PH_NONE;
+            rt__conn_arm_from(net, c, PH_HEADERS, sent, r->headers_ms);
             return;
         }
         code = RT_EHEADERS_TIMEOUT;
