@@ -595,6 +595,23 @@ static void on_terminal(rt__net *net, rt__xev *ev)
     forward_error(net, r, ev->code, ev->msg);
 }
 
+static void on_data(rt__net *net, rt__xev *ev)
+{
+    rt_conn *c = ev->c;
+    rt__req *r = ev->req;
+    __atomic_sub_fetch(&r->queued, ev->len, __ATOMIC_SEQ_CST);
+    if (c && __atomic_load_n(&c->throttled, __ATOMIC_SEQ_CST) &&
+        __atomic_load_n(&r->queued, __ATOMIC_SEQ_CST) <= RT__MAX_QUEUED / 2 &&
+        __atomic_exchange_n(&c->throttled, 0, __ATOMIC_SEQ_CST) && c->lreq == r)
+        rt__net_carry(net, c);
+    rt__event e = {0};
+    e.type = RT__EV_DATA;
+    e.data = ev->data;
+    e.len = ev->len;
+    e.chunk = ev->chunk;
+    forward(r, &e);
+}
+
 static void handle(rt__net *net, rt__xev *ev)
 {
     rt__xev local;
@@ -661,22 +678,13 @@ static void handle(rt__net *net, rt__xev *ev)
         e.headers = ev->headers;
         e.num_headers = ev->num_headers;
         forward(r, &e);
+        if (ev->chunk)                     /* the body bytes that came with the head */
+            on_data(net, ev);
         break;
     }
-    case XEV_DATA: {
-        __atomic_sub_fetch(&r->queued, ev->len, __ATOMIC_SEQ_CST);
-        if (c && __atomic_load_n(&c->throttled, __ATOMIC_SEQ_CST) &&
-            __atomic_load_n(&r->queued, __ATOMIC_SEQ_CST) <= RT__MAX_QUEUED / 2 &&
-            __atomic_exchange_n(&c->throttled, 0, __ATOMIC_SEQ_CST) && c->lreq == r)
-            rt__net_carry(net, c);
-        rt__event e = {0};
-        e.type = RT__EV_DATA;
-        e.data = ev->data;
-        e.len = ev->len;
-        e.chunk = ev->chunk;
-        forward(r, &e);
+    case XEV_DATA:
+        on_data(net, ev);
         break;
-    }
     case XEV_DONE:
     case XEV_ERROR:
         on_terminal(net, ev);

@@ -174,6 +174,8 @@ struct rt_conn {
     size_t head_len, head_cap;
     size_t send_off;                       /* request bytes sent (plain) or encrypted (TLS) */
     uint8_t sent_all, got_bytes, reused, head_done, tls_flushed;
+    uint8_t head_pending;                  /* head_ev is made, not posted yet: the body bytes
+                                              of the same read ride on it (exchange.c) */
     uint64_t body_bytes;                   /* decoded body bytes delivered */
     struct rt__decoder *dec;               /* owned: the body decoder (lib/net/codings.h) */
     /* TLS: records waiting to be written, copied out of the engine */
@@ -221,6 +223,10 @@ struct rt_conn {
                                               head's deadline would never replace the
                                               connect deadline) */
     rt__xev cstart_ev;                     /* XEV_CONNECTING, once: never allocated */
+    rt__xev sent_ev;                       /* XEV_SENT and XEV_HEAD, once per exchange: never */
+    rt__xev head_ev;                       /* allocated (the next exchange starts after the
+                                              loop took this one's terminal event, so after
+                                              these: the queue is in order) */
     uint8_t connecting;                    /* carrier: cstart_ev was posted */
     /* followed by the backend's conn_size bytes */
 };

@@ -80,6 +80,12 @@ rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, co
     c->cstart_ev.type = XEV_CONNECTING;
     c->cstart_ev.c = c;
     c->cstart_ev.embedded = 1;
+    c->sent_ev.type = XEV_SENT;
+    c->sent_ev.c = c;
+    c->sent_ev.embedded = 1;
+    c->head_ev.type = XEV_HEAD;
+    c->head_ev.c = c;
+    c->head_ev.embedded = 1;
     c->job.run = job_run;
     c->job_ev.type = XEV_JOB;
     c->job_ev.c = c;

@@ -33,9 +33,28 @@ static rt__xev *new_ev(rt_conn *c, int type)
     return ev;
 }
 
+/* One of the connection's own events (sent_ev, head_ev) for this exchange: it takes a
+   reference on the request, as an allocated one does. */
+static rt__xev *own_ev(rt_conn *c, rt__xev *ev)
+{
+    ev->req = c->req;
+    __atomic_add_fetch(&c->req->refs, 1, __ATOMIC_RELAXED);
+    return ev;
+}
+
+/* The head made by head_bytes, with the body bytes of its read if they fit one event. */
+static void flush_head(rt_conn *c)
+{
+    if (c->head_pending) {
+        c->head_pending = 0;
+        rt__net_post(c->net, &c->head_ev);
+    }
+}
+
 /* The exchange ends: the terminal event takes the connection's reference on the request. */
 static void end_exchange(rt_conn *c, rt__xev *ev)
 {
+    flush_head(c);
     ev->req = c->req;
     c->req = NULL;
     rt__net_post(c->net, ev);
@@ -104,7 +123,12 @@ static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
                    (unsigned long long)r->max_body);
         return RT_EBODY_TOO_LARGE;
     }
-    rt__xev *ev = new_ev(c, XEV_DATA);
+    /* the first bytes ride on the head's event when they came in the same read: a small
+       response is one event and no allocation for it */
+    int on_head = c->head_pending && !c->head_ev.chunk;
+    if (!on_head)
+        flush_head(c);
+    rt__xev *ev = on_head ? &c->head_ev : new_ev(c, XEV_DATA);
     rt__chunk *own = NULL;
     if (ev && (!chunk || n < SMALL_RUN)) {
         own = rt__chunk_new(&c->net->chunks, n);
@@ -120,7 +144,7 @@ static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
         rt__chunk_ref(chunk);
     }
     if (!ev || !chunk) {
-        if (ev) {
+        if (ev && !on_head) {
             rt__req_unref(ev->req);        /* loop thread only in general, but this request is
                                               still referenced by the connection: no free */
             ev->req = NULL;
@@ -133,7 +157,8 @@ static int emit(rt_conn *c, rt__chunk *chunk, const uint8_t *p, size_t n)
     ev->data = p;
     ev->len = n;
     __atomic_add_fetch(&r->queued, n, __ATOMIC_RELAXED);
-    rt__net_post(c->net, ev);
+    if (!on_head)
+        rt__net_post(c->net, ev);
     return 0;
 }
 
@@ -244,22 +269,20 @@ static void body_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t
 
 /* ---- the response head ---- */
 
-/* A HEAD event owning a copy of the head's fields. */
+/* The connection's HEAD event, owning a copy of the head's fields (not posted yet). */
 static rt__xev *head_event(rt_conn *c, const rt_http1_response *resp, const rt_http1_header *h,
                            size_t nh)
 {
     size_t bytes = resp->reason_len;
     for (size_t i = 0; i < nh; i++)
         bytes += h[i].name_len + h[i].value_len;
-    rt__xev *ev = new_ev(c, XEV_HEAD);
-    if (!ev)
-        return NULL;
     char *block = rt__malloc(nh * sizeof *h + bytes + 1);
-    if (!block) {
-        __atomic_sub_fetch(&ev->req->refs, 1, __ATOMIC_RELAXED);   /* the connection holds one */
-        rt__free(ev);
+    if (!block)
         return NULL;
-    }
+    rt__xev *ev = own_ev(c, &c->head_ev);
+    ev->chunk = NULL;
+    ev->data = NULL;
+    ev->len = 0;
     rt_http1_header *copy = (rt_http1_header *)block;
     char *p = block + nh * sizeof *h;
     for (size_t i = 0; i < nh; i++) {
@@ -355,7 +378,7 @@ static void head_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t
         return;
     }
     c->head_done = 1;
-    rt__net_post(c->net, ev);
+    c->head_pending = 1;                   /* posted with the first body bytes, below */
     /* body bytes that came with the head (from the kept copy, or in place) */
     if (kept) {
         char *own = c->head;
@@ -367,6 +390,7 @@ static void head_bytes(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t
     } else {
         body_bytes(c, chunk, data + h, len - (size_t)h);
     }
+    flush_head(c);
 }
 
 /* ---- what conn.c calls ---- */
@@ -380,6 +404,7 @@ void rt__x_reset(rt_conn *c)
     c->sent_all = 0;
     c->got_bytes = 0;
     c->head_done = 0;
+    c->head_pending = 0;
     c->tls_flushed = 0;
     c->body_bytes = 0;
 }
@@ -447,10 +472,8 @@ void rt__x_sent(rt_conn *c, size_t n)
         /* Posted without waking the loop: it only moves the headers deadline later, and
            the loop wakes for the response or at that deadline anyway, where timed_out()
            reads sent_ms (on a threaded backend, a wake-up here cost two context switches per
-           request). Lost: the earlier headers deadline stays, and sent_ms still counts. */
-        rt__xev *ev = new_ev(c, XEV_SENT);
-        if (ev)
-            rt__net_post_quiet(c->net, ev);
+           request). */
+        rt__net_post_quiet(c->net, own_ev(c, &c->sent_ev));
     }
 }
 
