@@ -23,7 +23,9 @@
  * own worker threads (a blocking backend, which then sets RT_BACKEND_CAP_THREADED) - as long
  * as the calls for one connection never overlap. The core never calls the backend from
  * inside an rt_conn_* call, and a backend must hold none of its own locks while it calls
- * rt_conn_*.
+ * rt_conn_*. A threaded backend may call rt_conn_* from inside carry() (its calls only post
+ * events, taken by the loop later), provided none of its threads calls them for that
+ * connection meanwhile.
  *
  * LIFETIME. A connection exists from the core's first carry() until the backend calls
  * rt_conn_closed() after RT_CONN_CLOSE; then the core frees it, with the backend's state

@@ -53,11 +53,16 @@ struct tp_conn {
     int connecting;                        /* a non-blocking connect is in progress */
     int connected;
     int was_idle;                          /* parked idle: check for a close before use */
+    int readable;                          /* idle_hold saw the answer arrive: read without
+                                              polling again */
     struct addrinfo *ai, *ai_next;         /* owned list, next address to try */
     struct tp_lookup *lookup;              /* a reference while waiting for it */
     int last_err;
     /* under sh->mu */
     int running, queued, kicked, closed;
+    int lending;                           /* the loop thread sends for the holding worker */
+    int lent;                              /* it did: the worker carries on, never parks */
+    int lend_wait;                         /* the worker waits on sh->lend_cv for the send */
     struct tp_worker *w;                   /* the worker carrying it */
     struct tp_conn *next;                  /* run queue */
 };
@@ -74,6 +79,7 @@ struct tp_shared {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;                /* workers: a connection to carry, or shutdown */
     pthread_cond_t gone_cv;                /* destroy: a worker left */
+    pthread_cond_t lend_cv;                /* a worker: the loop's send for it is over */
     struct tp_conn *qhead, *qtail;
     int qlen;                              /* connections on the run queue */
     int refs;                              /* the backend + each worker */
@@ -101,6 +107,7 @@ static void shared_unref_locked(struct tp_shared *sh)
     pthread_mutex_destroy(&sh->mu);
     pthread_cond_destroy(&sh->work_cv);
     pthread_cond_destroy(&sh->gone_cv);
+    pthread_cond_destroy(&sh->lend_cv);
     rt__free(sh);
 }
 
@@ -312,12 +319,21 @@ static int idle_hold(struct tp_worker *w, struct tp_conn *u)
     }
     pthread_mutex_lock(&sh->mu);
     holders_remove_locked(sh, w);
-    int detach = w->detach, kicked = u->kicked;
+    while (u->lending) {                   /* the loop thread is sending for us: let it end */
+        u->lend_wait = 1;
+        pthread_cond_wait(&sh->lend_cv, &sh->mu);
+    }
+    int detach = w->detach, kicked = u->kicked, lent = u->lent;
     w->detach = 0;
     u->kicked = 0;
+    u->lent = 0;
     pthread_mutex_unlock(&sh->mu);
-    if (kicked)
+    if (kicked || lent) {
+        /* a request on its way (lent: even if the poll only timed out) - carry it; when its
+           answer is what woke us, read it without another poll(2) */
+        u->readable = r > 0 && (p[0].revents & POLLIN);
         return 1;
+    }
     if (detach || r <= 0)
         return 0;
     if (p[0].revents)
@@ -341,7 +357,8 @@ static void do_io(struct tp_worker *w, struct tp_conn *u, const rt_conn_want *wa
         }
     }
     short events = (short)((want->out_len ? POLLOUT : 0) | (want->read ? POLLIN : 0));
-    short rev = wait_io(w, u->fd, events);
+    short rev = !want->out_len && u->readable ? POLLIN : wait_io(w, u->fd, events);
+    u->readable = 0;
     if (!rev)
         return;
     if ((rev & POLLOUT) && want->out_len) {
@@ -530,6 +547,7 @@ static int tp_create(void *state, const rt_backend_env *env, char *err, size_t e
     pthread_mutex_init(&sh->mu, NULL);
     pthread_cond_init(&sh->work_cv, NULL);
     pthread_cond_init(&sh->gone_cv, NULL);
+    pthread_cond_init(&sh->lend_cv, NULL);
     sh->refs = 1;
     sh->max = env->threads > 0 ? env->threads : DEFAULT_MAX;
     s->sh = sh;
@@ -567,6 +585,30 @@ static void kick(struct tp_shared *sh, int wakefd)
     __atomic_sub_fetch(&sh->kicks, 1, __ATOMIC_RELEASE);
 }
 
+/* The loop thread's half of a held connection's next request (tp_carry, u->lending set, so
+   the worker, should it wake, waits): send what the core shows without blocking. 1 when the
+   request is all out and the connection only waits to read - what the worker's poll(2) on
+   its socket already waits for; 0 when the worker must take over (a send that would block
+   or failed, which it retries and reports, or anything but I/O). A thread-pool worker used
+   to be woken only to make this send: one of its two wake-ups per keep-alive request, two
+   context switches on a CPU it shares with the loop. */
+static int lend_send(struct tp_conn *u)
+{
+    for (int i = 0; i < 8; i++) {
+        rt_conn_want want;
+        rt_conn_poll(u->c, &want);
+        if (want.op != RT_CONN_IO)
+            return 0;
+        if (!want.out_len)
+            return want.read;
+        ssize_t n = send(u->fd, want.out, want.out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0)
+            return 0;
+        rt_conn_sent(u->c, (size_t)n);
+    }
+    return 0;
+}
+
 static void tp_carry(void *state, rt_conn *c)
 {
     struct tp_state *s = state;
@@ -583,7 +625,25 @@ static void tp_carry(void *state, rt_conn *c)
         pthread_mutex_unlock(&sh->mu);
         return;
     }
-    if (u->running) {
+    if (u->running && u->w && u->w->holding && !u->kicked && u->fd >= 0) {
+        /* held idle: the loop thread sends the request itself and leaves the worker in its
+           poll(2) for the answer (lend_send) */
+        holders_remove_locked(sh, u->w);
+        u->lending = 1;
+        pthread_mutex_unlock(&sh->mu);
+        int out = lend_send(u);
+        pthread_mutex_lock(&sh->mu);
+        u->lending = 0;
+        u->lent = 1;
+        if (u->lend_wait) {
+            u->lend_wait = 0;
+            pthread_cond_broadcast(&sh->lend_cv);
+        }
+        if (!out) {
+            u->kicked = 1;                 /* the rest is the worker's */
+            wake = u->w ? u->w->wakefd : -1;
+        }
+    } else if (u->running) {
         u->kicked = 1;                     /* the worker polls the connection again */
         if (u->w)
             wake = u->w->wakefd;
