@@ -50,6 +50,14 @@ static void job_run(rt__work *j);
 
 /* ---- life cycle (loop thread) ---- */
 
+/* One of the connection's own events: never allocated, never freed. */
+static void own_event(rt_conn *c, rt__xev *ev, int type)
+{
+    ev->type = type;
+    ev->c = c;
+    ev->embedded = 1;
+}
+
 rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, const char *key)
 {
     rt_conn *c = rt__calloc(1, net->conn_data_off + net->cfg.backend->conn_size);
@@ -69,30 +77,15 @@ rt_conn *rt__conn_new(rt__net *net, const char *host, uint16_t port, int tls, co
     c->use_tls = (uint8_t)(tls != 0);
     c->state = CS_CONNECT;
     c->dl.index = SIZE_MAX;
-    c->closed_ev.type = XEV_CLOSED;
-    c->closed_ev.c = c;
-    c->closed_ev.embedded = 1;
-    c->term_ev.c = c;
-    c->term_ev.embedded = 1;
-    c->conn_ev.type = XEV_CONNECTED;
-    c->conn_ev.c = c;
-    c->conn_ev.embedded = 1;
-    c->cstart_ev.type = XEV_CONNECTING;
-    c->cstart_ev.c = c;
-    c->cstart_ev.embedded = 1;
-    c->sent_ev.type = XEV_SENT;
-    c->sent_ev.c = c;
-    c->sent_ev.embedded = 1;
-    c->head_ev.type = XEV_HEAD;
-    c->head_ev.c = c;
-    c->head_ev.embedded = 1;
+    own_event(c, &c->closed_ev, XEV_CLOSED);
+    own_event(c, &c->term_ev, 0);          /* DONE or ERROR, set when posted */
+    own_event(c, &c->conn_ev, XEV_CONNECTED);
+    own_event(c, &c->cstart_ev, XEV_CONNECTING);
+    own_event(c, &c->sent_ev, XEV_SENT);
+    own_event(c, &c->head_ev, XEV_HEAD);
+    own_event(c, &c->job_ev, XEV_JOB);
+    own_event(c, &c->hs_ev, XEV_HANDSHAKE);
     c->job.run = job_run;
-    c->job_ev.type = XEV_JOB;
-    c->job_ev.c = c;
-    c->job_ev.embedded = 1;
-    c->hs_ev.type = XEV_HANDSHAKE;
-    c->hs_ev.c = c;
-    c->hs_ev.embedded = 1;
     return c;
 }
 
