@@ -175,7 +175,8 @@ typedef struct rt_config {
     const char *ca_file;                   /* PEM bundle for HTTPS; NULL: see docs/tls.md */
     int insecure;                          /* 1: skip certificate verification (tests only) */
     uint32_t connect_timeout_ms;           /* default 10 000 */
-    uint32_t headers_timeout_ms;           /* from request sent to head complete; default 300 000 */
+    uint32_t headers_timeout_ms;           /* longest pause sending, then request sent to head
+                                              complete; default 300 000 */
     uint32_t body_timeout_ms;              /* idle time between body bytes; default 300 000 */
     uint32_t max_header_bytes;             /* default 65 536 */
     uint32_t max_header_count;             /* default 1 000 */

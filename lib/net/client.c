@@ -497,10 +497,11 @@ static void timed_out(rt__net *net, rt_conn *c)
         snprintf(msg, sizeof msg, "TLS handshake with %s:%u: timed out after %u ms", r->host,
                  r->port, r->headers_ms);
     } else {
-        /* the headers deadline runs from the request's last byte sent, which the carrier
-           records before its XEV_SENT, posted without a wake-up, reaches the loop: a request
-           sent since the deadline was armed has until then (an earlier request's time on this
-           connection is older than this one's start, so it never extends) */
+        /* the headers deadline runs from the request's last step forward (its last byte,
+           once all is out), which the carrier records before its XEV_SENT, posted without a
+           wake-up, reaches the loop: a request that moved since the deadline was armed has
+           until then (an earlier request's time on this connection is older than this one's
+           start, so it never extends) */
         uint64_t sent = __atomic_load_n(&c->sent_ms, __ATOMIC_ACQUIRE);
         if (c->phase == PH_HEADERS && sent + r->headers_ms > rt__now_ms()) {
             rt__conn_arm_from(net, c, PH_HEADERS, sent, r->headers_ms);

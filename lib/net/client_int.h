@@ -186,8 +186,8 @@ struct rt_conn {
     rt__chunk *plain;
     int throttled;                         /* atomic: stopped reading for RT__MAX_QUEUED */
     uint64_t last_read_ms;                 /* atomic: body silence is measured from it */
-    uint64_t sent_ms;                      /* atomic: when the carrier sent a request's last
-                                              byte; the headers deadline runs from it */
+    uint64_t sent_ms;                      /* atomic: when the carrier last sent bytes of a
+                                              request; the headers deadline runs from it */
     int hs_done;                           /* atomic: the TLS handshake is over */
     uint8_t hs_lead;                       /* leads its origin's first handshake (set before
                                               the first carry, read-only after) */

@@ -432,7 +432,8 @@ void rt__x_input(rt_conn *c, rt__chunk *chunk, const uint8_t *data, size_t len)
         head_bytes(c, chunk, data, len);
 }
 
-size_t rt__x_output(rt_conn *c, const uint8_t **p)
+/* The rest of the request from send_off, in one piece. */
+static size_t output(rt_conn *c, const uint8_t **p)
 {
     rt__req *r = c->req;
     if (!r || c->sent_all)
@@ -460,15 +461,29 @@ size_t rt__x_output(rt_conn *c, const uint8_t **p)
     return r->body_len - at;
 }
 
+/* At most this much of a body is shown to the carrier at once: a backend that reports a
+   write only when all of it is out (libuv's uv_write) then still reports an upload's
+   progress, which keeps its headers deadline from firing while a slow server reads. */
+#define SEND_STEP ((size_t)1 << 20)
+
+size_t rt__x_output(rt_conn *c, const uint8_t **p)
+{
+    size_t n = output(c, p);
+    return n < SEND_STEP ? n : SEND_STEP;
+}
+
 void rt__x_sent(rt_conn *c, size_t n)
 {
     rt__req *r = c->req;
     if (!r || c->sent_all)
         return;
     c->send_off += n;
+    /* every step forward restarts the headers deadline (Node refreshes its headersTimeout on
+       each body write): it measures the longest pause while a server reads the upload, then
+       the wait for the head from the last byte */
+    __atomic_store_n(&c->sent_ms, rt__now_ms(), __ATOMIC_RELEASE);
     if (c->send_off >= r->head_len + r->body_len) {
         c->sent_all = 1;
-        __atomic_store_n(&c->sent_ms, rt__now_ms(), __ATOMIC_RELEASE);
         /* Posted without waking the loop: it only moves the headers deadline later, and
            the loop wakes for the response or at that deadline anyway, where timed_out()
            reads sent_ms (on a threaded backend, a wake-up here cost two context switches per

@@ -46,6 +46,8 @@ Endpoints (query parameters in brackets):
   /close-before-headers       closes at once;  /never: never answers;  /reset: RST
   /noread[?answer=1]          never reads the request body; never answers (or: 413 at once)
   /slow-headers               trickles the head one byte per 100 ms
+  /slowread?slow_ms=&chunk=&answer_ms=  reads the upload chunk bytes per 50 ms for slow_ms,
+                              then at once; answers "read N" answer_ms later
   /stream-progress?n=N        streams the pattern; /stats shows stream_written
   /bad/<name>                 hostile responses (see HOSTILE); /bad/endless-chunked streams
                               until the client leaves (/stats: endless_open, endless_blocks)
@@ -713,13 +715,15 @@ async def handle(req, reader, writer):
         await asyncio.sleep(3600)
         return False
     elif p == "/slowread":
-        # reads the upload slowly for slow_ms (32 KiB every 50 ms: the client's last byte goes
-        # out late), then the rest at once, then answers answer_ms later with the count
+        # reads the upload slowly for slow_ms (chunk bytes, 32 KiB unless told, every 50 ms:
+        # the client's last byte goes out late), then the rest at once, then answers
+        # answer_ms later with the count
         n, got = int(req.headers.get("content-length", "0")), 0
         until = asyncio.get_running_loop().time() + int(q.get("slow_ms", "1000")) / 1000
+        step = int(q.get("chunk", "32768"))
         while got < n:
             slow = asyncio.get_running_loop().time() < until
-            chunk = await reader.read(min(32768 if slow else 1 << 20, n - got))
+            chunk = await reader.read(min(step if slow else 1 << 20, n - got))
             if not chunk:
                 return False
             got += len(chunk)
