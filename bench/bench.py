@@ -256,14 +256,19 @@ CURRENT = {"proc": None}
 MEASURE = {"bin": None, "cpu": -1}
 
 
-def build_measure(tmp):
-    """Compiles bench/measure.c (the launcher that measures a client) into tmp."""
-    out = os.path.join(tmp, "measure")
+def build_tool(tmp, name, libs=()):
+    """Compiles bench/NAME.c into tmp; returns the binary's path."""
+    out = os.path.join(tmp, name)
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        raise RuntimeError("no C compiler for bench/measure.c")
-    subprocess.check_call([cc, "-O2", "-Wall", "-Wextra", "-o", out, os.path.join(BENCH, "measure.c")])
-    MEASURE["bin"] = out
+        raise RuntimeError("no C compiler for bench/%s.c" % name)
+    subprocess.check_call([cc, "-O2", "-Wall", "-Wextra", "-o", out, os.path.join(BENCH, name + ".c")] + list(libs))
+    return out
+
+
+def build_measure(tmp):
+    """Compiles bench/measure.c (the launcher that measures a client) into tmp."""
+    MEASURE["bin"] = build_tool(tmp, "measure")
 
 
 def measure(cmd, env, timeout, tmp, pin=True):
@@ -610,6 +615,23 @@ class Suite:
             for proto in ("http", "https"):
                 for conc in cfg["conc"]:
                     self.cell("keepalive", proto, conc, CLIENTS, cfg["runs"], fn, False)
+            self.wake_floor()
+
+    def wake_floor(self):
+        """The floor under the thread pool's keep-alive rate: what one thread wake-up costs on
+        the client CPU (bench/wake.c, pinned like the clients). A worker is woken once per
+        request; the libuv build wakes none."""
+        try:
+            wake = build_tool(self.tmp, "wake", ["-pthread"])
+        except (subprocess.CalledProcessError, RuntimeError) as e:
+            log("  bench/wake.c: %s" % e)
+            return
+        for k in range(1, self.cfg["runs"] + 1):
+            r = measure([wake], self.env(), 60, self.tmp)
+            j = r.json()
+            ok = r.rc == 0 and bool(j)
+            self.record("wake", "-", "1", "bench/wake.c", k, {"us": j["us_per_wake"]} if ok else {}, ok,
+                        "" if ok else "exit %d: %s" % (r.rc, r.err.strip()[-200:]))
 
     def w_transfer(self):
         cfg = self.cfg

@@ -456,8 +456,14 @@ def targets(groups, meta):
             continue
         a, b = m("keepalive", "http", str(conc), "rtjs-threadpool", "rps"), m("keepalive", "http", str(conc), "rtjs-libuv", "rps")
         if a and b:
+            # where the client CPU is the limit (the most connections), the ceiling of a worker
+            # woken once per request: libuv's CPU per request plus one wake-up (bench/wake.c)
+            wake, cpu = m("wake", "-", "1", "bench/wake.c", "us"), m("keepalive", "http", str(conc), "rtjs-libuv", "cpu_us")
+            top = conc == max(x for x in c["conc"] if x <= tp)
+            ceiling = ("; CPU-bound, one wake-up per request (%.1f µs) on libuv's %.1f µs allows ≤ %.2f×"
+                       % (wake, cpu, cpu / (cpu + wake))) if wake and cpu and top else ""
             rows.append(("threadpool within 15%% of libuv up to pool size (keep-alive, %d conns ≤ %d threads, HTTP)" % (conc, tp),
-                         "%.0f vs libuv %.0f req/s = %.2f×" % (a, b, a / b), a / b >= 0.85,
+                         "%.0f vs libuv %.0f req/s = %.2f×%s" % (a, b, a / b, ceiling), a / b >= 0.85,
                          "" if a / b >= 0.85 else "%.0f%% slower" % (100 * (1 - a / b))))
     # issue 19: the Promise probes, µs per operation, and against the JavaScript polyfill
     for probe, bound in (("then-chain", 1.5), ("new-promise", 2.0), ("all-1000", 2.0), ("fetch-user", 12.0)):
@@ -547,6 +553,10 @@ def protocol(meta):
             "- **Instruction counts** (callgrind) explain where the time goes: per request and per "
             "Promise op, start-up cancelled by the difference of two runs (section \"Per-request "
             "budget\").",
+            "- **The floor under a thread pool.** bench/wake.c times one thread wake-up on the "
+            "client CPU (two threads taking turns through eventfds, each waiting in poll(2), as a "
+            "worker waits for its answer); the thread-pool row of Known gaps sets it beside the "
+            "libuv build's CPU per request.",
             "- Ratios are computed within this run only; each ratio is printed next to the two "
             "figures it comes from."]
 
