@@ -254,7 +254,10 @@ rt_runtime *rt_new(const rt_config *cfg);
  * (they are cancelled, their sockets closed, worker threads joined). Host work still
  * queued or running finishes, and every rt_post() / rt_queue_work() callback not yet run is
  * called with status RT_ECANCELED (to release its data; the runtime is going away: no JS).
- * No thread may call rt_post() on it once rt_free() has begun. NULL is a no-op.
+ * A thread may still be inside an rt_post() / rt_unref() whose effect the loop has seen:
+ * rt_free() waits for it to leave. No thread may begin an rt_ call on the runtime once
+ * rt_free() has begun (stop the thread or signal handler that calls rt_interrupt() first).
+ * NULL is a no-op.
  */
 void rt_free(rt_runtime *rt);
 
@@ -341,7 +344,7 @@ void rt_resume(rt_runtime *rt);
    the runtime is then stopped (rt_resume). Any thread; async-signal-safe (an atomic store
    and the backend's wakeup - uv_async_send or an eventfd write with the built-in backends).
    Code in a native function (a long regular expression, a huge JSON.parse) is stopped at
-   its next bytecode instruction. */
+   its next bytecode instruction. Being lock-free, it must not race rt_free(). */
 void rt_interrupt(rt_runtime *rt);
 /* A deadline ms milliseconds from now (0: none): JavaScript still running then is
    interrupted as by rt_interrupt(), and so is the loop (it wakes up for it). */

@@ -37,7 +37,6 @@ struct rt_timer {
 
 struct rt__host {
     rt__hostq *q;
-    uint64_t refs;                         /* atomic: rt_ref - rt_unref */
     rt__hostitem *local, *local_tail;      /* taken, not yet run (the runtime stopped) */
     uint64_t nlocal;
     struct rt_promise *promises;
@@ -141,8 +140,7 @@ uint64_t rt__host_pending(rt_runtime *rt)
     struct rt__host *h = rt->host;
     if (!h)
         return 0;
-    return __atomic_load_n(&h->refs, __ATOMIC_RELAXED) + h->npromises + h->nlocal +
-           (h->q ? rt__hostq_pending(h->q) : 0);
+    return h->npromises + h->nlocal + (h->q ? rt__hostq_pending(h->q) : 0);
 }
 
 int rt__host_alive(rt_runtime *rt)
@@ -199,34 +197,28 @@ int rt_post(rt_runtime *rt, rt_callback cb, void *data)
 {
     if (!rt || !cb)
         return RT_EINVAL;
-    if (!rt->host || rt->destroying)
+    if (!rt->host)
         return RT_ECANCELED;
-    return rt__hostq_post(rt->host->q, cb, data);
+    return rt__hostq_post(rt->host->q, cb, data);   /* RT_ECANCELED once rt_free() began */
 }
 
 void rt_ref(rt_runtime *rt)
 {
     if (rt && rt->host)
-        __atomic_add_fetch(&rt->host->refs, 1, __ATOMIC_RELAXED);
+        rt__hostq_ref(rt->host->q);
 }
 
 void rt_unref(rt_runtime *rt)
 {
-    if (!rt || !rt->host)
-        return;
-    uint64_t v = __atomic_load_n(&rt->host->refs, __ATOMIC_RELAXED);
-    while (v > 0 && !__atomic_compare_exchange_n(&rt->host->refs, &v, v - 1, 0,
-                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        ;
-    if (v == 1 && rt->net && !rt->destroying)
-        rt__net_wakeup(rt->net);           /* the loop re-checks whether it is done */
+    if (rt && rt->host)
+        rt__hostq_unref(rt->host->q);
 }
 
 int rt_queue_work(rt_runtime *rt, void (*work)(void *data), rt_callback done, void *data)
 {
     if (!rt || !work)
         return RT_EINVAL;
-    if (!rt->host || rt->destroying)
+    if (!rt->host)
         return RT_ECANCELED;
     return rt__hostq_work(rt->host->q, work, done, data);
 }

@@ -12,6 +12,13 @@
  * Items are charged to the runtime's memory owner (rt__malloc_in), whatever the thread.
  *
  * Lock: q->mu guards both lists, the counters and `closing`; no callback runs under it.
+ * A thread outside the runtime wakes the loop under q->mu (a post, the last rt_unref):
+ * woken after unlocking, the loop could run the post (or see no refs left), end, and let
+ * rt_free() destroy the backend under a thread still inside its wakeup (TSan saw the
+ * eventfd closed beneath a poster's write). rt__hostq_close() takes q->mu before anything
+ * is torn down, so such a call has either finished its wakeup or sees `closing`. A wakeup
+ * never blocks (runtime_backend.h); our own workers wake outside the lock, as close joins
+ * them first.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,6 +36,8 @@ struct rt__hostq {
     int nthreads, idle, max_threads;
     pthread_t *threads;                    /* max_threads slots, nthreads used */
     uint64_t pending;                      /* atomic: items made and not yet taken */
+    uint64_t refs;                         /* atomic: rt_ref - rt_unref (changed under mu
+                                              where it may end the loop) */
     int has_ready;                         /* atomic mirror of ready != NULL (lock-free peek) */
     rt__mem *mem;
     void (*wake)(void *ud);
@@ -129,9 +138,25 @@ int rt__hostq_post(rt__hostq *q, rt_callback cb, void *data)
     }
     ready_locked(q, it);
     __atomic_add_fetch(&q->pending, 1, __ATOMIC_RELAXED);
+    q->wake(q->wake_ud);                   /* under the lock: see the top */
     pthread_mutex_unlock(&q->mu);
-    q->wake(q->wake_ud);
     return 0;
+}
+
+void rt__hostq_ref(rt__hostq *q)
+{
+    __atomic_add_fetch(&q->refs, 1, __ATOMIC_RELAXED);
+}
+
+void rt__hostq_unref(rt__hostq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t v = __atomic_load_n(&q->refs, __ATOMIC_RELAXED);
+    if (v > 0)
+        __atomic_store_n(&q->refs, v - 1, __ATOMIC_RELAXED);
+    if (v == 1 && !q->closing)
+        q->wake(q->wake_ud);               /* the loop re-checks whether it is done */
+    pthread_mutex_unlock(&q->mu);
 }
 
 int rt__hostq_work(rt__hostq *q, void (*work)(void *data), rt_callback cb, void *data)
@@ -199,7 +224,8 @@ int rt__hostq_ready(rt__hostq *q)
 
 uint64_t rt__hostq_pending(rt__hostq *q)
 {
-    return __atomic_load_n(&q->pending, __ATOMIC_RELAXED);
+    return __atomic_load_n(&q->pending, __ATOMIC_RELAXED) +
+           __atomic_load_n(&q->refs, __ATOMIC_RELAXED);
 }
 
 rt__hostitem *rt__hostq_close(rt__hostq *q)

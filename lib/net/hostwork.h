@@ -27,12 +27,15 @@ int rt__hostq_new(rt__mem *mem, int max_threads, void (*wake)(void *ud), void *w
    RT_ECANCELED once closing. */
 int rt__hostq_post(rt__hostq *q, rt_callback cb, void *data);
 int rt__hostq_work(rt__hostq *q, void (*work)(void *data), rt_callback cb, void *data);
+/* Any thread: the host's references (rt_ref / rt_unref); the last unref wakes the loop. */
+void rt__hostq_ref(rt__hostq *q);
+void rt__hostq_unref(rt__hostq *q);
 /* Loop thread: the ready list (posts and finished work, in order), emptied; the taker then
    reports how many it has dealt with (rt__hostq_taken) so rt__hostq_pending falls. */
 rt__hostitem *rt__hostq_take(rt__hostq *q);
 void rt__hostq_taken(rt__hostq *q, uint64_t n);
 int rt__hostq_ready(rt__hostq *q);         /* something to take (a racy peek) */
-uint64_t rt__hostq_pending(rt__hostq *q);  /* made and not yet taken */
+uint64_t rt__hostq_pending(rt__hostq *q);  /* made and not yet taken, plus refs */
 /* Stop: no more posts or work; work not started is cancelled, running work finishes,
    threads are joined. Returns what is left to call (status RT_ECANCELED for unstarted
    work), in order. */

@@ -3,7 +3,8 @@
  * a table (rt_define) that return promises (rt_promise_new) settled later - from other
  * threads through rt_post (which wakes the loop at once), from the runtime's worker pool
  * (rt_queue_work) - timers from C, rt_ref/rt_unref, and what rt_free does with work still
- * pending. Runs on whatever backend the library was built with. Prints "N passed, N failed".
+ * pending, also while another thread is still inside rt_post / rt_unref. Runs on whatever
+ * backend the library was built with. Prints "N passed, N failed".
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include <duktape.h>
 #include <runtime.h>
+#include <runtime_backend.h>
 
 #include "check.h"
 
@@ -253,6 +255,83 @@ static void slow_work(void *data)
     usleep(30000);
 }
 
+/* ---- rt_free while another thread is still inside rt_post / rt_unref ---- */
+
+/* A transport with no connections whose wakeup() is slow: the thread that posts (or drops
+   the last ref) is still inside it when the loop, which wakes itself every millisecond,
+   has run the post and ended. rt_free() must not destroy the backend under that thread. */
+static int slow_destroyed, slow_woke_after;
+
+static int slow_create(void *state, const rt_backend_env *env, char *err, size_t errlen)
+{
+    return 0;
+}
+
+static void slow_destroy(void *state)
+{
+    __atomic_store_n(&slow_destroyed, 1, __ATOMIC_SEQ_CST);
+}
+
+static void slow_carry(void *state, rt_conn *c)
+{
+}
+
+static int slow_wait(void *state, int timeout_ms)
+{
+    if (timeout_ms != 0)
+        usleep(1000);
+    return 0;
+}
+
+static void slow_wakeup(void *state)
+{
+    usleep(30000);
+    if (__atomic_load_n(&slow_destroyed, __ATOMIC_SEQ_CST))
+        __atomic_store_n(&slow_woke_after, 1, __ATOMIC_SEQ_CST);
+}
+
+static const rt_backend slow_wake_backend = {
+    RT_BACKEND_VERSION, "slow-wake", 0, 1, 1,
+    slow_create, slow_destroy, slow_carry, slow_wait, slow_wakeup, NULL,
+};
+
+static int post_rc = -1;                   /* read after the join */
+
+static void *post_now(void *arg)
+{
+    post_rc = rt_post(arg, count_cb, NULL);
+    return NULL;
+}
+
+static void *unref_now(void *arg)
+{
+    rt_unref(arg);
+    return NULL;
+}
+
+static void free_while_inside(void *(*fn)(void *), int ref)
+{
+    rt_config cfg;
+    rt_config_init(&cfg);
+    cfg.backend = &slow_wake_backend;
+    rt_runtime *rt = NULL;
+    char err[256];
+    CHECK(rt_create(&cfg, &rt, err, sizeof err) == 0);
+    if (!rt)
+        return;
+    slow_destroyed = slow_woke_after = 0;
+    if (ref)
+        rt_ref(rt);
+    pthread_t th;
+    pthread_create(&th, NULL, fn, rt);
+    usleep(5000);                          /* the thread is inside the wakeup now */
+    CHECK(rt_run(rt) == 0);
+    rt_free(rt);
+    pthread_join(th, NULL);
+    CHECK(slow_destroyed == 1);
+    CHECK(slow_woke_after == 0);
+}
+
 static rt_runtime *make(void)
 {
     rt_config cfg;
@@ -376,5 +455,12 @@ int main(void)
     usleep(10000);                         /* two of the works are running now */
     rt_free(rt);
     CHECK(cancelled == 9 && completed == 0);
+
+    /* the loop runs a post, or sees the last ref gone, while the thread that made it is
+       still waking it: rt_free waits for that thread to be out of the backend */
+    completed = 0;
+    free_while_inside(post_now, 0);
+    CHECK(post_rc == 0 && completed == 1);
+    free_while_inside(unref_now, 1);
     return done("host_async_test");
 }
