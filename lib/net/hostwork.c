@@ -36,8 +36,8 @@ struct rt__hostq {
     int nthreads, idle, max_threads;
     pthread_t *threads;                    /* max_threads slots, nthreads used */
     uint64_t pending;                      /* atomic: items made and not yet taken */
-    uint64_t refs;                         /* atomic: rt_ref - rt_unref (changed under mu
-                                              where it may end the loop) */
+    uint64_t refs;                         /* atomic: rt_ref - rt_unref (an unref, which may
+                                              end the loop, also holds mu) */
     int has_ready;                         /* atomic mirror of ready != NULL (lock-free peek) */
     rt__mem *mem;
     void (*wake)(void *ud);
@@ -152,8 +152,9 @@ void rt__hostq_unref(rt__hostq *q)
 {
     pthread_mutex_lock(&q->mu);
     uint64_t v = __atomic_load_n(&q->refs, __ATOMIC_RELAXED);
-    if (v > 0)
-        __atomic_store_n(&q->refs, v - 1, __ATOMIC_RELAXED);
+    while (v > 0 && !__atomic_compare_exchange_n(&q->refs, &v, v - 1, 0, __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+        ;                                  /* rt_ref() adds without the lock */
     if (v == 1 && !q->closing)
         q->wake(q->wake_ud);               /* the loop re-checks whether it is done */
     pthread_mutex_unlock(&q->mu);
